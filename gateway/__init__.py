@@ -1,0 +1,1 @@
+"""The Fakturaport service: intake, ledger, routing, workers, HTTP API and dashboard."""

@@ -1,0 +1,1 @@
+"""Jinja2 templates (pdf/, email/, ui/), installed as the package ``fakturaport_templates``."""
