@@ -7,6 +7,9 @@ The repository keeps ``templates/`` at its root (DESIGN.md §1); it is installed
 from setuptools import find_packages, setup
 
 setup(
-    packages=[*find_packages(include=["formats*", "channels*", "gateway*"]), "fakturaport_templates"],
+    packages=[
+        *find_packages(include=["formats*", "channels*", "gateway*"]),
+        "fakturaport_templates",
+    ],
     package_dir={"fakturaport_templates": "templates"},
 )

@@ -1,4 +1,4 @@
-"""Command line: ``fakturaport serve|convert|validate|send|status|report|tenant|user|migrate|worker``."""
+"""Command line: ``fakturaport serve|convert|validate|send|status|report|tenant|migrate|…``."""
 
 from __future__ import annotations
 

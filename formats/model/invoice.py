@@ -126,9 +126,7 @@ class Invoice:
     tax_representative: TaxRepresentative | None = term("BG-11", "Seller tax representative party")
     delivery: Delivery | None = term("BG-13", "Delivery information")
     invoice_period: Period | None = term("BG-14", "Invoicing period")
-    payment_means: tuple[PaymentMeans, ...] = term(
-        "BG-16", "Payment instructions", factory=tuple
-    )
+    payment_means: tuple[PaymentMeans, ...] = term("BG-16", "Payment instructions", factory=tuple)
     allowances_charges: tuple[AllowanceCharge, ...] = term(
         "BG-20", "Document level allowances (BG-20) and charges (BG-21)", factory=tuple
     )

@@ -28,7 +28,9 @@ class AllowanceCharge:
     allowance ids (charges: BT-99…BT-105; line level: BT-136…BT-145).
     """
 
-    is_charge: bool = term("", "true for a charge (BG-21/BG-28), false for an allowance", default=False)
+    is_charge: bool = term(
+        "", "true for a charge (BG-21/BG-28), false for an allowance", default=False
+    )
     amount: Decimal | None = required("BT-92", "Amount, without VAT")
     base_amount: Decimal | None = term("BT-93", "Base amount the percentage applies to")
     percentage: Decimal | None = term("BT-94", "Percentage applied to the base amount")
@@ -63,7 +65,9 @@ class Item:
     description: str | None = term("BT-154", "Item description")
     sellers_id: str | None = term("BT-155", "Item seller's identifier")
     buyers_id: str | None = term("BT-156", "Item buyer's identifier")
-    standard_id: Identifier | None = term("BT-157", "Item standard identifier, e.g. GTIN (scheme 0160)")
+    standard_id: Identifier | None = term(
+        "BT-157", "Item standard identifier, e.g. GTIN (scheme 0160)"
+    )
     classifications: tuple[ItemClassification, ...] = term(
         "BT-158", "Item classification identifiers", factory=tuple
     )
@@ -92,7 +96,9 @@ class Line:
     note: str | None = term("BT-127", "Invoice line note")
     object_id: Identifier | None = term("BT-128", "Invoice line object identifier")
     quantity: Decimal | None = required("BT-129", "Invoiced quantity")
-    unit_code: str | None = required("BT-130", "Invoiced quantity unit of measure code (UN/ECE Rec 20/21)")
+    unit_code: str | None = required(
+        "BT-130", "Invoiced quantity unit of measure code (UN/ECE Rec 20/21)"
+    )
     net_amount: Decimal | None = required(
         "BT-131", "Line net amount: quantity × net price / base quantity + charges − allowances"
     )

@@ -49,9 +49,12 @@ class Party:
         "BT-29", "Party identifiers, e.g. GLN (seller BT-29, buyer BT-46)", factory=tuple
     )
     legal_registration_id: Identifier | None = term(
-        "BT-30", "Legal registration identifier, e.g. organisation number (seller BT-30, buyer BT-47)"
+        "BT-30",
+        "Legal registration identifier, e.g. organisation number (seller BT-30, buyer BT-47)",
     )
-    vat_id: str | None = term("BT-31", "VAT identifier with country prefix (seller BT-31, buyer BT-48)")
+    vat_id: str | None = term(
+        "BT-31", "VAT identifier with country prefix (seller BT-31, buyer BT-48)"
+    )
     tax_registration_id: str | None = term(
         "BT-32",
         "Local tax registration, e.g. 'Godkänd för F-skatt' in Sweden (seller only, BT-32)",
@@ -60,7 +63,8 @@ class Party:
         "BT-33", "Additional legal information, e.g. share capital, F-skatt (seller only, BT-33)"
     )
     electronic_address: Identifier | None = term(
-        "BT-34", "Electronic address with EAS scheme, e.g. 0007:5567321707 (seller BT-34, buyer BT-49)"
+        "BT-34",
+        "Electronic address with EAS scheme, e.g. 0007:5567321707 (seller BT-34, buyer BT-49)",
     )
     address: Address | None = term("BG-5", "Postal address (seller BG-5, buyer BG-8)")
     contact: Contact | None = term("BG-6", "Contact (seller BG-6, buyer BG-9)")

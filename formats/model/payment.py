@@ -60,7 +60,9 @@ class DirectDebit:
 class PaymentMeans:
     """One way the buyer may pay (BG-16); Peppol allows several on one invoice."""
 
-    type_code: str | None = required("BT-81", "Payment means type code (UNCL4461, e.g. 30, 31, 58, 59)")
+    type_code: str | None = required(
+        "BT-81", "Payment means type code (UNCL4461, e.g. 30, 31, 58, 59)"
+    )
     text: str | None = term("BT-82", "Payment means text")
     remittance_information: str | None = term(
         "BT-83", "Remittance information: the payment reference (OCR, KID, RF creditor reference)"

@@ -28,7 +28,7 @@ def to_decimal(value: object) -> Decimal:
     """Exact conversion of a string, int or Decimal; floats are refused (they are not exact)."""
     if isinstance(value, Decimal):
         return value
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise TypeError(f"amounts must be strings or integers, not {type(value).__name__}")
     if isinstance(value, int | str):
         return Decimal(str(value).strip())

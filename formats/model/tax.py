@@ -47,7 +47,9 @@ class VatBreakdown:
 
     taxable_amount: Decimal | None = required("BT-116", "VAT category taxable amount")
     tax_amount: Decimal | None = required("BT-117", "VAT category tax amount")
-    category: str | None = required("BT-118", "VAT category code (UNCL5305: S, Z, E, AE, K, G, O, L, M)")
+    category: str | None = required(
+        "BT-118", "VAT category code (UNCL5305: S, Z, E, AE, K, G, O, L, M)"
+    )
     rate: Decimal | None = term("BT-119", "VAT category rate in percent")
     exemption_reason: str | None = term("BT-120", "VAT exemption reason text")
     exemption_reason_code: str | None = term("BT-121", "VAT exemption reason code (VATEX)")
