@@ -1,22 +1,35 @@
-"""Command line: ``fakturaport serve|convert|validate|send|status|report|tenant|migrate|…``."""
+"""Command line: ``fakturaport serve|convert|validate|send|status|report|tenant|migrate|…``.
+
+Exit codes: 0 success, 1 the command ran and found a problem (invalid document, rejected
+invoice), 2 usage error or unreadable input.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import pkgutil
 import sys
 from collections.abc import Sequence
 
+from gateway import commands
+
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="fakturaport", description=__doc__)
-    parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(prog="fakturaport", description="Fakturaport e-invoicing gateway")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{commands.__name__}.{info.name}")
+        module.add_parser(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    parser.parse_args(argv)
-    return 2
+    args = parser.parse_args(argv)
+    return int(args.func(args) or 0)
 
 
 if __name__ == "__main__":
