@@ -1,9 +1,9 @@
 """Errors raised while reading or writing documents; each names where in the input it happened.
 
-    FormatError                 base: the input cannot be turned into the model
-    ├── UnsafeXml               a DTD, an entity, or a document over the size cap
-    ├── MalformedDocument       not well-formed XML or JSON, or a value of the wrong type
-    └── UnsupportedDocument     well-formed, but not a syntax we read (unknown root element)
+FormatError                 base: the input cannot be turned into the model
+├── UnsafeXml               a DTD, an entity, or a document over the size cap
+├── MalformedDocument       not well-formed XML or JSON, or a value of the wrong type
+└── UnsupportedDocument     well-formed, but not a syntax we read (unknown root element)
 """
 
 from __future__ import annotations

@@ -16,7 +16,9 @@ from gateway import commands
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="fakturaport", description="Fakturaport e-invoicing gateway")
+    parser = argparse.ArgumentParser(
+        prog="fakturaport", description="Fakturaport e-invoicing gateway"
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         if info.name.startswith("_"):

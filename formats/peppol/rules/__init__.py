@@ -31,3 +31,83 @@ class Finding:
     @property
     def is_fatal(self) -> bool:
         return self.flag is Flag.FATAL
+
+
+# --- the rule registry -------------------------------------------------------------------------
+#
+# Rule modules (en16931.py, peppol.py, national.py, …) each expose ``RULES: list[Rule]`` and, for
+# checks only the XML syntax can express (empty elements, attributes, cardinality), ``XML_RULES``.
+# A model rule yields the JSON pointers where it fails; an XML rule yields XPaths.
+
+from collections.abc import Callable, Iterable  # noqa: E402
+from typing import TYPE_CHECKING, Any  # noqa: E402
+
+if TYPE_CHECKING:
+    from formats.model import Invoice
+    from formats.reading import ReadResult
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A business rule: official id, flag, message and the test that finds violations."""
+
+    id: str
+    flag: Flag
+    message: str
+    test: Callable[[Invoice], Iterable[str]]  #: yields a JSON pointer per violation
+
+
+@dataclass(frozen=True, slots=True)
+class XmlRule:
+    """A rule on the XML syntax itself; ``test`` yields an XPath per violation."""
+
+    id: str
+    flag: Flag
+    message: str
+    test: Callable[[Any], Iterable[str]]
+
+
+def _modules() -> list[Any]:
+    import importlib
+    import pkgutil
+
+    found = []
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if not info.name.startswith("_"):
+            found.append(importlib.import_module(f"{__name__}.{info.name}"))
+    return found
+
+
+_REGISTRY: tuple[list[Rule], list[XmlRule]] | None = None
+
+
+def registry() -> tuple[list[Rule], list[XmlRule]]:
+    """All model rules and XML rules, loaded once."""
+    global _REGISTRY
+    if _REGISTRY is None:
+        rules: list[Rule] = []
+        xml_rules: list[XmlRule] = []
+        for module in _modules():
+            rules.extend(getattr(module, "RULES", ()))
+            xml_rules.extend(getattr(module, "XML_RULES", ()))
+        _REGISTRY = (rules, xml_rules)
+    return _REGISTRY
+
+
+def check(source: ReadResult | Invoice) -> list[Finding]:
+    """Run every rule; for a ReadResult the findings carry locations in the caller's input."""
+    from formats.reading import ReadResult
+
+    result = source if isinstance(source, ReadResult) else None
+    invoice = result.invoice if result else source
+    rules, xml_rules = registry()
+    findings: list[Finding] = []
+    for rule in rules:
+        for pointer in rule.test(invoice):
+            location = result.locate(pointer) if result else None
+            findings.append(Finding(rule.id, rule.flag, rule.message, pointer, location))
+    if result is not None and result.root is not None:
+        for xml_rule in xml_rules:
+            for xpath in xml_rule.test(result.root):
+                findings.append(Finding(xml_rule.id, xml_rule.flag, xml_rule.message, "", xpath))
+    return findings
