@@ -9,13 +9,11 @@ FinancialInstitution ids and become ``SE:BANKGIRO`` / ``SE:PLUSGIRO`` accounts a
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
-from decimal import Decimal, InvalidOperation
 
 from lxml import etree
 
 from formats import xmlsafe
-from formats.errors import MalformedDocument, UnsupportedDocument
+from formats.errors import UnsupportedDocument
 from formats.model import (
     Address,
     AllowanceCharge,
@@ -37,6 +35,7 @@ from formats.model import (
     VatBreakdown,
 )
 from formats.reading import ReadResult
+from formats.xmlpaths import LocatingReader
 
 from .names import ENVELOPE, SFTI, XPATH_NS
 
@@ -45,49 +44,12 @@ _GIRO = {"BGABSESS": "SE:BANKGIRO", "PGSISESS": "SE:PLUSGIRO"}
 SVEFAKTURA_CUSTOMIZATION = "urn:sfti:documents:BasicInvoice:1:0"
 
 
-class _Reader:
-    """Walks one document, recording pointer → XPath for every value it reads."""
-
+class _Reader(LocatingReader):
     def __init__(self, root: etree._Element) -> None:
-        self.tree = root.getroottree()
-        self.locations: dict[str, str] = {}
+        super().__init__(root, XPATH_NS)
 
-    def text(self, node: etree._Element | None, path: str, pointer: str) -> str | None:
-        if node is None:
-            return None
-        found = node.find(path, XPATH_NS)
-        if found is None or found.text is None or not found.text.strip():
-            return None
-        self.locations[pointer] = self._xpath(found)
-        return found.text.strip()
-
-    def decimal(self, node: etree._Element | None, path: str, pointer: str) -> Decimal | None:
-        value = self.text(node, path, pointer)
-        if value is None:
-            return None
-        try:
-            return Decimal(value)
-        except InvalidOperation:
-            raise MalformedDocument(
-                f"{value!r} is not a decimal number", location=self.locations[pointer]
-            ) from None
-
-    def date(self, node: etree._Element | None, path: str, pointer: str) -> date | None:
-        value = self.text(node, path, pointer)
-        if value is None:
-            return None
-        try:
-            return date.fromisoformat(value[:10])
-        except ValueError:
-            raise MalformedDocument(
-                f"{value!r} is not a date (YYYY-MM-DD)", location=self.locations[pointer]
-            ) from None
-
-    def _xpath(self, node: etree._Element) -> str:
-        return self.tree.getpath(node)
-
-    def all(self, node: etree._Element, path: str) -> list[etree._Element]:
-        return node.findall(path, XPATH_NS)
+    def all(self, node: etree._Element | None, path: str) -> list[etree._Element]:
+        return self.nodes(node, path)
 
 
 def read(data: bytes) -> ReadResult:
