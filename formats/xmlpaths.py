@@ -23,6 +23,40 @@ class LocatingReader:
         self.tree = root.getroottree()
         self.ns = dict(namespaces)
         self.locations: dict[str, str] = {}
+        self._consumed: set[str] = set()
+        self._prefixes = {uri: prefix for prefix, uri in self.ns.items()}
+
+    def path(self, el: etree._Element) -> str:
+        """An XPath with the reader's prefixes and a position only where siblings share a name."""
+        steps = []
+        while el is not None:
+            qname = etree.QName(el)
+            prefix = self._prefixes.get(qname.namespace)
+            name = f"{prefix}:{qname.localname}" if prefix else qname.localname
+            parent = el.getparent()
+            if parent is not None:
+                same = [s for s in parent if s.tag == el.tag]
+                if len(same) > 1:
+                    name += f"[{same.index(el) + 1}]"
+            steps.append(name)
+            el = parent
+        return "/" + "/".join(reversed(steps))
+
+    def consume(self, node: etree._Element | None) -> None:
+        """Mark an element as understood though no model field holds it (a code we interpret)."""
+        if node is not None:
+            self._consumed.add(self.path(node))
+
+    def unread(self, root: etree._Element) -> tuple[str, ...]:
+        """XPaths of elements with a value that no model field took: the conversion report."""
+        taken = {loc.split("/@", 1)[0] for loc in self.locations.values()} | self._consumed
+        missed = []
+        for el in root.iter(etree.Element):  # elements only: comments and PIs carry no data
+            if len(el) == 0 and el.text and el.text.strip():
+                path = self.path(el)
+                if path not in taken:
+                    missed.append(path)
+        return tuple(missed)
 
     def node(self, parent: etree._Element | None, path: str) -> etree._Element | None:
         return None if parent is None else parent.find(path, self.ns)
@@ -34,7 +68,7 @@ class LocatingReader:
         found = self.node(parent, path) if path else parent
         if found is None or found.text is None or not found.text.strip():
             return None
-        self.locations[pointer] = self.tree.getpath(found)
+        self.locations[pointer] = self.path(found)
         return found.text.strip()
 
     def attr(self, parent: etree._Element | None, path: str, name: str, pointer: str) -> str | None:
@@ -42,7 +76,7 @@ class LocatingReader:
         value = None if found is None else found.get(name)
         if value is None or not value.strip():
             return None
-        self.locations[pointer] = f"{self.tree.getpath(found)}/@{name}"
+        self.locations[pointer] = f"{self.path(found)}/@{name}"
         return value.strip()
 
     def decimal(self, parent: etree._Element | None, path: str, pointer: str) -> Decimal | None:
@@ -54,7 +88,9 @@ class LocatingReader:
         except InvalidOperation:
             number = None
         if number is None or not number.is_finite():
-            raise MalformedDocument(f"{value!r} is not a decimal number", location=self.locations[pointer])
+            raise MalformedDocument(
+                f"{value!r} is not a decimal number", location=self.locations[pointer]
+            )
         return number
 
     def date(

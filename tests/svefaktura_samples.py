@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -101,7 +102,8 @@ def credit_note() -> Invoice:
 
 
 def mixed_categories() -> Invoice:
-    return invoice(
+    # EN 16931 (BR-E-10) wants a reason for exempt supplies: the caller states it in the breakdown.
+    source = invoice(
         lines=(
             line(1, "2", "1000"),
             line(2, "1", "300", category="E", rate="0"),
@@ -117,6 +119,14 @@ def mixed_categories() -> Invoice:
             ),
         ),
     )
+    reason = "Undantag från skatteplikt enligt 3 kap. mervärdesskattelagen"
+    return replace(
+        source,
+        vat_breakdown=tuple(
+            replace(row, exemption_reason=reason) if row.category == "E" else row
+            for row in source.vat_breakdown
+        ),
+    )
 
 
 def plusgiro_with_line_discount() -> Invoice:
@@ -128,7 +138,16 @@ def plusgiro_with_line_discount() -> Invoice:
                 account=FinancialAccount(id="123 45 67-8", service_provider_id="SE:PLUSGIRO"),
             ),
         ),
-        lines=(line(1, "10", "100", allowances_charges=(AllowanceCharge(amount=Decimal("50")),)),),
+        lines=(
+            line(
+                1,
+                "10",
+                "100",
+                allowances_charges=(
+                    AllowanceCharge(amount=Decimal("50"), reason="Rabatt", reason_code="95"),
+                ),
+            ),
+        ),
     )
 
 

@@ -60,7 +60,23 @@ def read(data: bytes) -> ReadResult:
         raise UnsupportedDocument(f"not a Svefaktura 1.0 invoice: root element {root.tag}")
     reader = _Reader(root)
     invoice = _invoice(reader, root)
-    return ReadResult(invoice=invoice, syntax="svefaktura", locations=reader.locations, root=root)
+    for structural in _STRUCTURAL:  # codes the reader interprets rather than copies
+        for node in root.iterfind(structural, XPATH_NS):
+            reader.consume(node)
+    return ReadResult(
+        invoice=invoice,
+        syntax="svefaktura",
+        locations=reader.locations,
+        root=root,
+        dropped=reader.unread(root),
+    )
+
+
+_STRUCTURAL = (
+    "sfti:LineItemCountNumeric",
+    ".//cac:TaxScheme/cac:ID",
+    "cac:PaymentMeans/cac:PaymentMeansTypeCode",
+)
 
 
 def _unwrap_envelope(envelope: etree._Element) -> etree._Element:
@@ -291,6 +307,11 @@ def _vat_breakdown(r: _Reader, root: etree._Element) -> tuple[VatBreakdown, ...]
             )
         )
     return tuple(rows)
+
+
+def _standard_id(r: _Reader, item: etree._Element | None, ptr: str) -> Identifier | None:
+    value = r.text(item, "cac:StandardItemIdentification/cac:ID", f"{ptr}/value")
+    return Identifier(value=value) if value else None
 
 
 def _line(r: _Reader, node: etree._Element, ptr: str) -> Line:
