@@ -7,13 +7,39 @@ in the caller's document. Values are trimmed; an unparsable number or date names
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from lxml import etree
 
 from .errors import MalformedDocument
+
+_CLARK: dict[tuple[str, int], str] = {}
+_NAMESPACE_KEYS: dict[tuple[tuple[str, str], ...], object] = {}
+
+
+def _namespace_key(ns: Mapping[str, str]) -> object:
+    """One shared token per distinct prefix map, so the path cache is keyed cheaply."""
+    return _NAMESPACE_KEYS.setdefault(tuple(sorted(ns.items())), object())
+
+
+class _Locations(Mapping[str, str]):
+    """pointer → XPath, computed on lookup: most reads never need a location."""
+
+    def __init__(self, reader: LocatingReader) -> None:
+        self._reader = reader
+
+    def __getitem__(self, pointer: str) -> str:
+        element, attribute = self._reader.found[pointer]
+        path = self._reader.path(element)
+        return f"{path}/@{attribute}" if attribute else path
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._reader.found)
+
+    def __len__(self) -> int:
+        return len(self._reader.found)
 
 
 class LocatingReader:
@@ -22,8 +48,10 @@ class LocatingReader:
     def __init__(self, root: etree._Element, namespaces: Mapping[str, str]) -> None:
         self.tree = root.getroottree()
         self.ns = dict(namespaces)
-        self.locations: dict[str, str] = {}
-        self._consumed: set[str] = set()
+        self.ns_key = _namespace_key(self.ns)
+        self.found: dict[str, tuple[etree._Element, str | None]] = {}
+        self.locations: Mapping[str, str] = _Locations(self)
+        self._consumed: set[etree._Element] = set()
         self._prefixes = {uri: prefix for prefix, uri in self.ns.items()}
 
     def path(self, el: etree._Element) -> str:
@@ -45,30 +73,39 @@ class LocatingReader:
     def consume(self, node: etree._Element | None) -> None:
         """Mark an element as understood though no model field holds it (a code we interpret)."""
         if node is not None:
-            self._consumed.add(self.path(node))
+            self._consumed.add(node)
 
     def unread(self, root: etree._Element) -> tuple[str, ...]:
         """XPaths of elements with a value that no model field took: the conversion report."""
-        taken = {loc.split("/@", 1)[0] for loc in self.locations.values()} | self._consumed
-        missed = []
-        for el in root.iter(etree.Element):  # elements only: comments and PIs carry no data
-            if len(el) == 0 and el.text and el.text.strip():
-                path = self.path(el)
-                if path not in taken:
-                    missed.append(path)
-        return tuple(missed)
+        taken = {element for element, _ in self.found.values()} | self._consumed
+        return tuple(
+            self.path(el)
+            for el in root.iter(etree.Element)  # elements only: comments and PIs carry no data
+            if len(el) == 0 and el.text and el.text.strip() and el not in taken
+        )
 
     def node(self, parent: etree._Element | None, path: str) -> etree._Element | None:
-        return None if parent is None else parent.find(path, self.ns)
+        return None if parent is None else parent.find(self._clark(path))
 
     def nodes(self, parent: etree._Element | None, path: str) -> list[etree._Element]:
-        return [] if parent is None else parent.findall(path, self.ns)
+        return [] if parent is None else parent.findall(self._clark(path))
+
+    def _clark(self, path: str) -> str:
+        """``ram:A/ram:B`` as ``{uri}A/{uri}B``: lxml caches paths without a namespace map."""
+        found = _CLARK.get((path, id(self.ns_key)))
+        if found is None:
+            steps = []
+            for step in path.split("/"):
+                prefix, sep, local = step.partition(":")
+                steps.append(f"{{{self.ns[prefix]}}}{local}" if sep and prefix in self.ns else step)
+            found = _CLARK[(path, id(self.ns_key))] = "/".join(steps)
+        return found
 
     def text(self, parent: etree._Element | None, path: str, pointer: str) -> str | None:
         found = self.node(parent, path) if path else parent
         if found is None or found.text is None or not found.text.strip():
             return None
-        self.locations[pointer] = self.path(found)
+        self.found[pointer] = (found, None)
         return found.text.strip()
 
     def attr(self, parent: etree._Element | None, path: str, name: str, pointer: str) -> str | None:
@@ -76,7 +113,7 @@ class LocatingReader:
         value = None if found is None else found.get(name)
         if value is None or not value.strip():
             return None
-        self.locations[pointer] = f"{self.path(found)}/@{name}"
+        self.found[pointer] = (found, name)
         return value.strip()
 
     def decimal(self, parent: etree._Element | None, path: str, pointer: str) -> Decimal | None:
