@@ -54,6 +54,10 @@ class LocatingReader:
         self._consumed: set[etree._Element] = set()
         self._prefixes = {uri: prefix for prefix, uri in self.ns.items()}
 
+    def getpath(self, el: etree._Element) -> str:
+        """Same as :meth:`path`, under the name lxml's ElementTree uses."""
+        return self.path(el)
+
     def path(self, el: etree._Element) -> str:
         """An XPath with the reader's prefixes and a position only where siblings share a name."""
         steps = []
