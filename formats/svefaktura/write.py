@@ -126,6 +126,11 @@ def _party(node: etree._Element, party: Party | None, group: str, *, seller: boo
     _text(_sub(node, _c("PartyName")), _b("Name"), party.name)
     _address(_sub(node, _c("Address")), party.address)
     legal = party.legal_registration_id.value if party.legal_registration_id else None
+    if seller and not (legal or party.vat_id):
+        raise FormatError(
+            "Svefaktura requires the seller's organisation number (BT-30) or VAT id (BT-31) (SFTI R-38)",
+            location="/seller/legal_registration_id",
+        )
     if legal:
         scheme = _sub(node, _c("PartyTaxScheme"))
         _text(scheme, _c("CompanyID"), legal)
@@ -213,6 +218,8 @@ def _document_allowance_charge(root: etree._Element, invoice: Invoice, ac) -> No
 
 
 def _tax_total(root: etree._Element, invoice: Invoice) -> None:
+    if invoice.vat_breakdown and all(row.category == "O" for row in invoice.vat_breakdown):
+        return  # outside the scope of VAT: no tax information at all (SFTI R-88)
     totals = invoice.totals
     node = _sub(root, _c("TaxTotal"))
     vat_total = totals.vat_total if totals and totals.vat_total is not None else Decimal("0")
@@ -264,6 +271,12 @@ def _legal_total(root: etree._Element, invoice: Invoice) -> None:
     totals = invoice.totals
     if totals is None:
         raise FormatError("Svefaktura requires the document totals (BG-22)", location="/totals")
+    if totals.tax_inclusive is not None and totals.tax_inclusive < 0:
+        # SFTI rule R-105: Svefaktura has no negative invoices; the sender must issue a credit note.
+        raise FormatError(
+            "Svefaktura cannot carry a negative total (BT-112 < 0, SFTI R-105): send a credit note instead",
+            location="/totals/tax_inclusive",
+        )
     node = _sub(root, _c("LegalTotal"))
     _amount(node, _b("LineExtensionTotalAmount"), totals.line_net_total, invoice.currency)
     _amount(node, _b("TaxExclusiveTotalAmount"), totals.tax_exclusive, invoice.currency)
