@@ -27,10 +27,10 @@ from formats.model import (
 def seller() -> Party:
     return Party(
         name="Moderna Produkter AB",
-        legal_registration_id=Identifier(value="5565624223", scheme="0007"),
-        vat_id="SE556562422301",
+        legal_registration_id=Identifier(value="5560360793", scheme="0007"),
+        vat_id="SE556036079301",
         tax_registration_id="Godkänd för F-skatt",
-        electronic_address=Identifier(value="5565624223", scheme="0007"),
+        electronic_address=Identifier(value="5560360793", scheme="0007"),
         address=Address(
             line1="Storgatan 5", city="Hägersten", post_code="126 52", country_code="SE"
         ),
@@ -83,7 +83,7 @@ def invoice(**overrides) -> Invoice:
             PaymentMeans(
                 type_code="30",
                 remittance_information="1234567897",
-                account=FinancialAccount(id="5050-1055", service_provider_id="SE:BANKGIRO"),
+                account=FinancialAccount(id="50501055", service_provider_id="SE:BANKGIRO"),
             ),
         ),
         lines=(line(1, "120", "50"), line(2, "15", "15.50", rate="12")),

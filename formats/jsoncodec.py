@@ -1,0 +1,217 @@
+"""The canonical JSON invoice: the model's dataclasses with their snake_case field names.
+
+Derived from the dataclass fields and their type hints (no per-field code), so the JSON, the
+model and the JSON Schema (``formats.jsonschema``) cannot drift apart. Amounts are written as
+strings and read from strings or JSON numbers straight into Decimal (never through float);
+dates are ISO 8601; binary attachments are base64. Empty values are left out on output.
+Every error names the JSON pointer of the offending value.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import json
+import types
+import typing
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from enum import Enum
+from functools import cache
+from typing import Any
+
+from .errors import MalformedDocument
+from .model import Invoice
+from .reading import ReadResult
+
+#: Cap on a JSON invoice; one with embedded attachments stays far below it.
+MAX_JSON_BYTES = 20 * 1024 * 1024
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FieldKind:
+    """How one field is encoded: its base type, whether it repeats, and the nested class."""
+
+    name: str
+    base: Any  #: str, Decimal, date, bool, bytes, an Enum subclass or a dataclass
+    repeated: bool
+
+
+@cache
+def field_kinds(cls: type) -> tuple[FieldKind, ...]:
+    hints = typing.get_type_hints(cls)
+    kinds = []
+    for f in dataclasses.fields(cls):
+        hint = hints[f.name]
+        repeated = typing.get_origin(hint) is tuple
+        if repeated:
+            hint = typing.get_args(hint)[0]
+        if typing.get_origin(hint) in (typing.Union, types.UnionType):
+            hint = next(a for a in typing.get_args(hint) if a is not type(None))
+        kinds.append(FieldKind(f.name, hint, repeated))
+    return tuple(kinds)
+
+
+# --- model → JSON -------------------------------------------------------------------------------------
+
+
+def to_dict(value: Any) -> dict[str, Any]:
+    """The canonical JSON object of a model dataclass (an Invoice or any part of one)."""
+    out: dict[str, Any] = {}
+    for kind in field_kinds(type(value)):
+        item = getattr(value, kind.name)
+        if item is None or (kind.repeated and not item):
+            continue
+        out[kind.name] = (
+            [_encode(kind.base, v) for v in item] if kind.repeated else _encode(kind.base, item)
+        )
+    return out
+
+
+def _encode(base: Any, value: Any) -> Any:
+    if dataclasses.is_dataclass(base):
+        return to_dict(value)
+    if base is Decimal:
+        return format(value, "f")
+    if base is date:
+        return value.isoformat()
+    if base is bytes:
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def dumps(invoice: Invoice, *, indent: int | None = 2) -> bytes:
+    return json.dumps(to_dict(invoice), ensure_ascii=False, indent=indent).encode("utf-8")
+
+
+# --- JSON → model -------------------------------------------------------------------------------------
+
+
+def from_dict(obj: Any, cls: type = Invoice, pointer: str = "") -> Any:
+    """Build a model dataclass from parsed JSON; MalformedDocument names the JSON pointer."""
+    if not isinstance(obj, dict):
+        raise MalformedDocument(
+            f"expected a JSON object, got {_json_type(obj)}", location=pointer or "/"
+        )
+    kinds = {k.name: k for k in field_kinds(cls)}
+    values: dict[str, Any] = {}
+    for key, raw in obj.items():
+        here = f"{pointer}/{_escape(key)}"
+        kind = kinds.get(key)
+        if kind is None:
+            raise MalformedDocument(f"unknown field {key!r} in {cls.__name__}", location=here)
+        if raw is None:
+            continue
+        if kind.repeated:
+            if not isinstance(raw, list):
+                raise MalformedDocument(
+                    f"{key} must be a JSON array, got {_json_type(raw)}", location=here
+                )
+            values[key] = tuple(
+                _decode(kind.base, item, f"{here}/{i}") for i, item in enumerate(raw)
+            )
+        else:
+            values[key] = _decode(kind.base, raw, here)
+    return cls(**values)
+
+
+def _decode(base: Any, raw: Any, pointer: str) -> Any:
+    if dataclasses.is_dataclass(base):
+        return from_dict(raw, base, pointer)
+    if base is Decimal:
+        return _decimal(raw, pointer)
+    if base is date:
+        if not isinstance(raw, str):
+            raise MalformedDocument(
+                f"expected a date string YYYY-MM-DD, got {_json_type(raw)}", location=pointer
+            )
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            raise MalformedDocument(
+                f"{raw!r} is not a date (YYYY-MM-DD)", location=pointer
+            ) from None
+    if base is bool:
+        if not isinstance(raw, bool):
+            raise MalformedDocument(
+                f"expected true or false, got {_json_type(raw)}", location=pointer
+            )
+        return raw
+    if base is bytes:
+        if not isinstance(raw, str):
+            raise MalformedDocument("expected base64 text", location=pointer)
+        try:
+            return base64.b64decode(raw, validate=True)
+        except (binascii.Error, ValueError):
+            raise MalformedDocument("not valid base64", location=pointer) from None
+    if isinstance(base, type) and issubclass(base, Enum):
+        try:
+            return base(raw)
+        except ValueError:
+            allowed = ", ".join(repr(m.value) for m in base)
+            raise MalformedDocument(f"{raw!r} is not one of {allowed}", location=pointer) from None
+    if not isinstance(raw, str):
+        raise MalformedDocument(f"expected a string, got {_json_type(raw)}", location=pointer)
+    return raw
+
+
+def _decimal(raw: Any, pointer: str) -> Decimal:
+    if isinstance(raw, bool) or not isinstance(raw, str | int | Decimal):
+        raise MalformedDocument(
+            f"expected a decimal number or string, got {_json_type(raw)}", location=pointer
+        )
+    try:
+        value = raw if isinstance(raw, Decimal) else Decimal(str(raw).strip())
+    except InvalidOperation:
+        raise MalformedDocument(f"{raw!r} is not a decimal number", location=pointer) from None
+    if not value.is_finite():
+        raise MalformedDocument(f"{raw!r} is not a finite number", location=pointer)
+    return value
+
+
+def loads(data: bytes | str) -> Invoice:
+    return read(data.encode("utf-8") if isinstance(data, str) else data).invoice
+
+
+def read(data: bytes) -> ReadResult:
+    """Read a canonical JSON invoice (the pointer of a value is already its location)."""
+    if len(data) > MAX_JSON_BYTES:
+        raise MalformedDocument(
+            f"JSON document is {len(data)} bytes; the limit is {MAX_JSON_BYTES}"
+        )
+    try:
+        obj = json.loads(data, parse_float=Decimal, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        raise MalformedDocument(
+            f"not valid JSON: {exc.msg}", location=f"line {exc.lineno} column {exc.colno}"
+        ) from None
+    except UnicodeDecodeError:
+        raise MalformedDocument("JSON must be UTF-8 encoded") from None
+    except RecursionError:
+        raise MalformedDocument("JSON nests too deeply") from None
+    return ReadResult(invoice=from_dict(obj), syntax="json")
+
+
+def _no_constant(name: str) -> Any:
+    raise MalformedDocument(f"{name} is not a number JSON allows")
+
+
+def _escape(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float | Decimal):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
