@@ -1,9 +1,10 @@
-"""Shared pytest fixtures: the official-rules oracle from ../shared, when it is there."""
+"""Shared pytest fixtures: the official-rules oracle from ../shared, and a PostgreSQL test database."""
 
 from __future__ import annotations
 
 import os
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -44,3 +45,34 @@ def oracle():
     from oracle import Oracle
 
     return Oracle()
+
+
+def _pg_available() -> str | None:
+    try:
+        import psycopg
+
+        with psycopg.connect(
+            "host=127.0.0.1 port=5432 user=postgres dbname=postgres", connect_timeout=3
+        ):
+            return None
+    except Exception as exc:  # any failure to connect means: no server to test against
+        return f"no PostgreSQL server answers on 127.0.0.1:5432 ({type(exc).__name__})"
+
+
+@pytest.fixture(scope="session")
+def pg_database():
+    reason = _pg_available()
+    if reason:
+        pytest.skip(reason)
+    import psycopg
+
+    name = f"fakturaport_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(
+        "host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True
+    ) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    with psycopg.connect(
+        "host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True
+    ) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

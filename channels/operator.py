@@ -67,16 +67,22 @@ class OperatorConfig:
         known = {f for f in cls.__dataclass_fields__ if f != "name"}
         unknown = set(raw) - known
         if unknown:
-            raise LocalConfigurationError(f"operator {name!r}: unknown setting(s) {sorted(unknown)}")
+            raise LocalConfigurationError(
+                f"operator {name!r}: unknown setting(s) {sorted(unknown)}"
+            )
         config = cls(name=name, **{k: raw[k] for k in raw})
         if config.transport not in ("http", "sftp"):
             raise LocalConfigurationError(f"operator {name!r}: transport must be 'http' or 'sftp'")
         if config.transport == "http" and not config.url:
             raise LocalConfigurationError(f"operator {name!r}: http transport needs 'url'")
         if config.transport == "sftp" and not (config.host and config.username):
-            raise LocalConfigurationError(f"operator {name!r}: sftp transport needs 'host' and 'username'")
+            raise LocalConfigurationError(
+                f"operator {name!r}: sftp transport needs 'host' and 'username'"
+            )
         if config.document not in MEDIA_TYPES:
-            raise LocalConfigurationError(f"operator {name!r}: document must be one of {sorted(MEDIA_TYPES)}")
+            raise LocalConfigurationError(
+                f"operator {name!r}: document must be one of {sorted(MEDIA_TYPES)}"
+            )
         return config
 
 
@@ -132,7 +138,11 @@ class OperatorChannel:
         }
         if operator.token:
             headers["Authorization"] = f"Bearer {operator.token}"
-        auth = aiohttp.BasicAuth(operator.username, operator.password or "") if operator.username else None
+        auth = (
+            aiohttp.BasicAuth(operator.username, operator.password or "")
+            if operator.username
+            else None
+        )
         timeout = aiohttp.ClientTimeout(total=operator.timeout)
         try:
             async with (
@@ -143,7 +153,9 @@ class OperatorChannel:
                 evidence = _http_evidence(response, answer)
                 return _outcome(operator, response, answer, evidence)
         except TimeoutError as exc:
-            raise DeliveryTimeout(f"operator {operator.name} did not answer in {operator.timeout:g} s") from exc
+            raise DeliveryTimeout(
+                f"operator {operator.name} did not answer in {operator.timeout:g} s"
+            ) from exc
         except aiohttp.ClientError as exc:
             raise RemoteUnavailable(f"operator {operator.name} unreachable: {exc}") from exc
 
@@ -151,7 +163,9 @@ class OperatorChannel:
         return None
 
 
-def _outcome(operator: OperatorConfig, response: aiohttp.ClientResponse, answer: bytes, evidence: Evidence) -> Receipt:
+def _outcome(
+    operator: OperatorConfig, response: aiohttp.ClientResponse, answer: bytes, evidence: Evidence
+) -> Receipt:
     status = response.status
     if 200 <= status < 300:
         return Receipt(
@@ -164,11 +178,17 @@ def _outcome(operator: OperatorConfig, response: aiohttp.ClientResponse, answer:
     detail = answer[:500].decode("utf-8", "replace")
     if status == 429:
         raise RateLimited(
-            f"operator {operator.name} asks to slow down", retry_after=_retry_after(response), evidence=(evidence,)
+            f"operator {operator.name} asks to slow down",
+            retry_after=_retry_after(response),
+            evidence=(evidence,),
         )
     if status == 408 or status >= 500:
-        raise RemoteUnavailable(f"operator {operator.name} answered {status}: {detail}", evidence=(evidence,))
-    raise RemoteRejected(f"operator {operator.name} rejected the document ({status}): {detail}", evidence=(evidence,))
+        raise RemoteUnavailable(
+            f"operator {operator.name} answered {status}: {detail}", evidence=(evidence,)
+        )
+    raise RemoteRejected(
+        f"operator {operator.name} rejected the document ({status}): {detail}", evidence=(evidence,)
+    )
 
 
 def _remote_id(response: aiohttp.ClientResponse, answer: bytes) -> str | None:
@@ -206,7 +226,11 @@ def _retry_after(response: aiohttp.ClientResponse) -> float | None:
 def _http_evidence(response: aiohttp.ClientResponse, answer: bytes) -> Evidence:
     head = f"HTTP/{response.version.major}.{response.version.minor} {response.status} {response.reason}\r\n"
     head += "".join(f"{k}: {v}\r\n" for k, v in response.headers.items())
-    return Evidence(kind="operator-response", media_type="message/http", content=head.encode() + b"\r\n" + answer)
+    return Evidence(
+        kind="operator-response",
+        media_type="message/http",
+        content=head.encode() + b"\r\n" + answer,
+    )
 
 
 def parse_acknowledgements(content: bytes) -> list[Acknowledgement]:
@@ -215,12 +239,20 @@ def parse_acknowledgements(content: bytes) -> list[Acknowledgement]:
     dialect = csv.excel if text.count(",") > text.count(";") else _Semicolon
     acks = []
     for row in csv.reader(io.StringIO(text), dialect):
-        if not row or not row[0].strip() or row[0].strip().lower() in ("message_id", "messageid", "id"):
+        if (
+            not row
+            or not row[0].strip()
+            or row[0].strip().lower() in ("message_id", "messageid", "id")
+        ):
             continue
         status = row[1].strip().upper() if len(row) > 1 else ""
         reason = row[2].strip() if len(row) > 2 else ""
         line = (";".join(row)).encode()
-        acks.append(Acknowledgement(row[0].strip(), status in ("OK", "ACCEPTED", "DELIVERED", "AP"), reason, line))
+        acks.append(
+            Acknowledgement(
+                row[0].strip(), status in ("OK", "ACCEPTED", "DELIVERED", "AP"), reason, line
+            )
+        )
     return acks
 
 
@@ -237,4 +269,10 @@ def build(config: Mapping[str, Any], *, settings: Any = None) -> OperatorChannel
     return OperatorChannel(operators, default=config.get("default"))
 
 
-__all__ = ["Acknowledgement", "OperatorChannel", "OperatorConfig", "build", "parse_acknowledgements"]
+__all__ = [
+    "Acknowledgement",
+    "OperatorChannel",
+    "OperatorConfig",
+    "build",
+    "parse_acknowledgements",
+]

@@ -41,16 +41,23 @@ async def upload(operator: OperatorConfig, filename: str, content: bytes) -> str
     target = posixpath.join(operator.remote_dir, filename)
     partial = f"{target}.part"
     try:
-        async with asyncssh.connect(**_connect_options(operator)) as conn, conn.start_sftp_client() as sftp:
+        async with (
+            asyncssh.connect(**_connect_options(operator)) as conn,
+            conn.start_sftp_client() as sftp,
+        ):
             async with sftp.open(partial, "wb") as remote:
                 await remote.write(content)
             if await sftp.exists(target):
                 await sftp.remove(target)  # a retry of the same message replaces its own file
             await sftp.rename(partial, target)
     except asyncssh.PermissionDenied as exc:
-        raise LocalConfigurationError(f"operator {operator.name}: SFTP login refused: {exc}") from exc
+        raise LocalConfigurationError(
+            f"operator {operator.name}: SFTP login refused: {exc}"
+        ) from exc
     except asyncssh.HostKeyNotVerifiable as exc:
-        raise LocalConfigurationError(f"operator {operator.name}: SFTP host key not trusted: {exc}") from exc
+        raise LocalConfigurationError(
+            f"operator {operator.name}: SFTP host key not trusted: {exc}"
+        ) from exc
     except asyncssh.SFTPError as exc:
         raise RemoteRejected(f"operator {operator.name}: SFTP refused the file: {exc}") from exc
     except TimeoutError as exc:
@@ -64,7 +71,10 @@ async def collect_acknowledgements(operator: OperatorConfig) -> list[tuple[str, 
     """Acknowledgement files waiting in ``ack_dir``; each is moved to ``ack_dir/processed``."""
     found: list[tuple[str, bytes]] = []
     done_dir = posixpath.join(operator.ack_dir, "processed")
-    async with asyncssh.connect(**_connect_options(operator)) as conn, conn.start_sftp_client() as sftp:
+    async with (
+        asyncssh.connect(**_connect_options(operator)) as conn,
+        conn.start_sftp_client() as sftp,
+    ):
         if not await sftp.exists(done_dir):
             await sftp.makedirs(done_dir)
         for name in sorted(await sftp.listdir(operator.ack_dir)):

@@ -32,7 +32,9 @@ def _envelope(operator: str = "van") -> Envelope:
         message_id="msg-0001",
         sender=Address(peppol_id="0007:5565624223"),
         recipient=Address(operator=operator),
-        documents=(Document(kind="svefaktura", media_type="application/xml", content=b"<Invoice/>"),),
+        documents=(
+            Document(kind="svefaktura", media_type="application/xml", content=b"<Invoice/>"),
+        ),
     )
 
 
@@ -51,7 +53,10 @@ async def operator_server():
         state["received"].append((dict(request.headers), await request.read()))
         await asyncio.sleep(state["delay"])
         return web.Response(
-            status=state["status"], body=state["body"], headers=state["headers"], content_type="application/json"
+            status=state["status"],
+            body=state["body"],
+            headers=state["headers"],
+            content_type="application/json",
         )
 
     app = web.Application()
@@ -66,7 +71,13 @@ async def operator_server():
 
 
 def _http_channel(url: str, timeout: float = 5):
-    return build({"operators": {"van": {"transport": "http", "url": url, "token": "s3cret", "timeout": timeout}}})
+    return build(
+        {
+            "operators": {
+                "van": {"transport": "http", "url": url, "token": "s3cret", "timeout": timeout}
+            }
+        }
+    )
 
 
 async def test_http_hand_off_returns_the_operators_id_as_receipt(operator_server):
@@ -80,7 +91,13 @@ async def test_http_hand_off_returns_the_operators_id_as_receipt(operator_server
 
 
 @pytest.mark.parametrize(
-    ("status", "error"), [(400, RemoteRejected), (422, RemoteRejected), (503, RemoteUnavailable), (408, RemoteUnavailable)]
+    ("status", "error"),
+    [
+        (400, RemoteRejected),
+        (422, RemoteRejected),
+        (503, RemoteUnavailable),
+        (408, RemoteUnavailable),
+    ],
 )
 async def test_http_status_decides_transient_or_permanent(operator_server, status, error):
     operator_server["status"] = status
@@ -167,7 +184,9 @@ async def test_sftp_upload_is_pending_until_the_acknowledgement(sftp_server):
     assert (sftp_server["root"] / "in" / "msg-0001.xml").read_bytes() == b"<Invoice/>"
     assert not list((sftp_server["root"] / "in").glob("*.part"))
 
-    (sftp_server["root"] / "ack" / "ack-1.csv").write_text("message_id;status;reason\nmsg-0001;OK;\nmsg-0002;REJECTED;Okänd mottagare\n")
+    (sftp_server["root"] / "ack" / "ack-1.csv").write_text(
+        "message_id;status;reason\nmsg-0001;OK;\nmsg-0002;REJECTED;Okänd mottagare\n"
+    )
     files = await collect_acknowledgements(channel.operators["van"])
     acks = [a for _, content in files for a in parse_acknowledgements(content)]
     assert [(a.message_id, a.accepted, a.reason) for a in acks] == [

@@ -1,0 +1,528 @@
+"""The worker's side of the ledger: claiming due deliveries with a lease and recording outcomes.
+
+A claim is one UPDATE … WHERE id IN (SELECT … [FOR UPDATE SKIP LOCKED]) … RETURNING, atomic on
+both backends; the lease expires on its own if the worker dies. Every outcome write is guarded
+by the lease (``lease_owner`` = this worker), so a stale worker whose lease was taken over can
+never overwrite the newer attempt's outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from . import schema as t
+from .states import DeliveryStatus, EventType, InvoiceStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    delivery_id: str
+    invoice_id: str
+    tenant_id: str
+    channel: str
+    position: int
+    attempt: int  #: 1-based number of the attempt about to be made
+    message_id: str
+    first_attempt_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceItem:
+    kind: str
+    media_type: str
+    content: bytes
+
+
+class DeliveryLedger:
+    """Mixed into ``Ledger``: claims and outcomes."""
+
+    async def claim_due(
+        self, worker: str, when: datetime, *, limit: int, lease: float
+    ) -> list[Claim]:
+        until = when + timedelta(seconds=lease)
+        d = t.deliveries
+        due = (
+            select(d.c.id)
+            .where(
+                d.c.status == DeliveryStatus.PENDING,
+                d.c.next_attempt_at <= when,
+                or_(d.c.lease_until.is_(None), d.c.lease_until < when),
+            )
+            .order_by(d.c.next_attempt_at)
+            .limit(limit)
+        )
+        if self.dialect == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        stmt = (
+            update(d)
+            .where(d.c.id.in_(due.scalar_subquery()))
+            .values(
+                lease_owner=worker, lease_until=until, attempts=d.c.attempts + 1, updated_at=when
+            )
+            .returning(
+                d.c.id,
+                d.c.invoice_id,
+                d.c.tenant_id,
+                d.c.channel,
+                d.c.position,
+                d.c.attempts,
+                d.c.message_id,
+                d.c.first_attempt_at,
+            )
+        )
+        async with self.engine.begin() as conn:
+            rows = (await conn.execute(stmt)).all()
+            if rows:
+                await conn.execute(
+                    update(d)
+                    .where(d.c.id.in_([r.id for r in rows]), d.c.first_attempt_at.is_(None))
+                    .values(first_attempt_at=when)
+                )
+                await conn.execute(
+                    update(t.invoices)
+                    .where(
+                        t.invoices.c.id.in_([r.invoice_id for r in rows]),
+                        t.invoices.c.status == InvoiceStatus.ACCEPTED,
+                    )
+                    .values(status=InvoiceStatus.IN_PROGRESS, updated_at=when)
+                )
+        return [
+            Claim(
+                r.id,
+                r.invoice_id,
+                r.tenant_id,
+                r.channel,
+                r.position,
+                r.attempts,
+                r.message_id,
+                r.first_attempt_at or when,
+            )
+            for r in rows
+        ]
+
+    async def _guarded(
+        self, conn: AsyncConnection, claim: Claim, worker: str, **values: Any
+    ) -> bool:
+        d = t.deliveries
+        result = await conn.execute(
+            update(d)
+            .where(
+                d.c.id == claim.delivery_id,
+                d.c.lease_owner == worker,
+                d.c.status == DeliveryStatus.PENDING,
+            )
+            .values(lease_owner=None, lease_until=None, **values)
+        )
+        return result.rowcount == 1
+
+    async def record_delivered(
+        self,
+        claim: Claim,
+        worker: str,
+        when: datetime,
+        *,
+        remote_id: str | None,
+        evidence: Sequence[EvidenceItem] = (),
+        pending_confirmation: bool = False,
+        report: Mapping[str, str] | None = None,
+    ) -> bool:
+        status = (
+            DeliveryStatus.AWAITING_CONFIRMATION
+            if pending_confirmation
+            else DeliveryStatus.DELIVERED
+        )
+        async with self.engine.begin() as conn:
+            if not await self._guarded(
+                conn,
+                claim,
+                worker,
+                status=status,
+                remote_id=remote_id,
+                last_error=None,
+                updated_at=when,
+            ):
+                return False
+            await self._store_evidence(conn, claim, evidence, when)
+            detail = {
+                "channel": claim.channel,
+                "attempt": claim.attempt,
+                "remote_id": remote_id,
+                **(report or {}),
+            }
+            if pending_confirmation:
+                await self._set_invoice(
+                    conn, claim.invoice_id, InvoiceStatus.AWAITING_CONFIRMATION, when
+                )
+                await self.record_event(
+                    conn,
+                    claim.tenant_id,
+                    claim.invoice_id,
+                    EventType.HANDED_OVER,
+                    detail,
+                    delivery_id=claim.delivery_id,
+                )
+            else:
+                await self._set_invoice(conn, claim.invoice_id, InvoiceStatus.DELIVERED, when)
+                await self.record_event(
+                    conn,
+                    claim.tenant_id,
+                    claim.invoice_id,
+                    EventType.DELIVERED,
+                    detail,
+                    delivery_id=claim.delivery_id,
+                )
+        return True
+
+    async def record_retry(
+        self,
+        claim: Claim,
+        worker: str,
+        when: datetime,
+        *,
+        next_at: datetime,
+        error: str,
+        evidence: Sequence[EvidenceItem] = (),
+    ) -> bool:
+        async with self.engine.begin() as conn:
+            if not await self._guarded(
+                conn, claim, worker, next_attempt_at=next_at, last_error=error, updated_at=when
+            ):
+                return False
+            await self._store_evidence(conn, claim, evidence, when)
+            await self.record_event(
+                conn,
+                claim.tenant_id,
+                claim.invoice_id,
+                EventType.ATTEMPT_FAILED,
+                {
+                    "channel": claim.channel,
+                    "attempt": claim.attempt,
+                    "error": error,
+                    "next_attempt_at": next_at.isoformat(),
+                },
+                delivery_id=claim.delivery_id,
+            )
+        return True
+
+    async def record_failure(
+        self,
+        claim: Claim,
+        worker: str,
+        when: datetime,
+        *,
+        error: str,
+        evidence: Sequence[EvidenceItem] = (),
+    ) -> bool:
+        """This channel gave up: fall back to the next channel in the plan, or fail the invoice."""
+        async with self.engine.begin() as conn:
+            if not await self._guarded(
+                conn, claim, worker, status=DeliveryStatus.FAILED, last_error=error, updated_at=when
+            ):
+                return False
+            await self._store_evidence(conn, claim, evidence, when)
+            await self._advance(
+                conn,
+                claim.tenant_id,
+                claim.invoice_id,
+                claim.delivery_id,
+                claim.channel,
+                claim.position,
+                error,
+                when,
+            )
+        return True
+
+    async def _advance(
+        self,
+        conn: AsyncConnection,
+        tenant_id: str,
+        invoice_id: str,
+        delivery_id: str,
+        channel: str,
+        position: int,
+        error: str,
+        when: datetime,
+    ) -> None:
+        plan = (
+            await conn.execute(select(t.invoices.c.plan).where(t.invoices.c.id == invoice_id))
+        ).scalar_one()
+        if position + 1 < len(plan):
+            following = plan[position + 1]
+            new_delivery = await self.add_delivery(
+                conn, tenant_id, invoice_id, following, position + 1, when
+            )
+            await conn.execute(
+                update(t.invoices)
+                .where(t.invoices.c.id == invoice_id)
+                .values(
+                    status=InvoiceStatus.IN_PROGRESS, current_channel=following, updated_at=when
+                )
+            )
+            await self.record_event(
+                conn,
+                tenant_id,
+                invoice_id,
+                EventType.FALLBACK,
+                {"from": channel, "to": following, "error": error},
+                delivery_id=new_delivery,
+            )
+        else:
+            await self._set_invoice(conn, invoice_id, InvoiceStatus.FAILED, when)
+            await self.record_event(
+                conn,
+                tenant_id,
+                invoice_id,
+                EventType.FAILED,
+                {"channel": channel, "error": error, "plan": plan},
+                delivery_id=delivery_id,
+            )
+
+    async def _set_invoice(
+        self, conn: AsyncConnection, invoice_id: str, status: InvoiceStatus, when: datetime
+    ) -> None:
+        await conn.execute(
+            update(t.invoices)
+            .where(t.invoices.c.id == invoice_id)
+            .values(status=status, updated_at=when)
+        )
+
+    async def _store_evidence(
+        self, conn: AsyncConnection, claim: Claim, items: Sequence[EvidenceItem], when: datetime
+    ) -> None:
+        for item in items:
+            await self.store_evidence(
+                conn, claim.tenant_id, claim.invoice_id, claim.delivery_id, item, when
+            )
+
+    async def store_evidence(
+        self,
+        conn: AsyncConnection,
+        tenant_id: str,
+        invoice_id: str,
+        delivery_id: str,
+        item: EvidenceItem,
+        when: datetime,
+    ) -> None:
+        digest = await self.store_blob(conn, item.content)
+        await conn.execute(
+            insert(t.evidence).values(
+                tenant_id=tenant_id,
+                invoice_id=invoice_id,
+                delivery_id=delivery_id,
+                kind=item.kind,
+                media_type=item.media_type,
+                sha256=digest,
+                created_at=when,
+            )
+        )
+
+    # --- late signals: a bounce, a print rejection, an operator's ack, an MLS -------------------------
+
+    async def delivery_by_message_id(self, message_id: str) -> dict[str, Any] | None:
+        async with self.engine.connect() as conn:
+            row = (
+                (
+                    await conn.execute(
+                        select(t.deliveries).where(t.deliveries.c.message_id == message_id)
+                    )
+                )
+                .mappings()
+                .first()
+            )
+        return dict(row) if row else None
+
+    async def signal_failure(
+        self, delivery_id: str, reason: str, when: datetime, evidence: Sequence[EvidenceItem] = ()
+    ) -> bool:
+        """A channel learned after hand-over that the delivery failed: fall back or fail."""
+        d = t.deliveries
+        async with self.engine.begin() as conn:
+            row = (await conn.execute(select(d).where(d.c.id == delivery_id))).first()
+            if row is None or row.status == DeliveryStatus.FAILED:
+                return False
+            await conn.execute(
+                update(d)
+                .where(d.c.id == delivery_id)
+                .values(status=DeliveryStatus.FAILED, last_error=reason, updated_at=when)
+            )
+            for item in evidence:
+                await self.store_evidence(
+                    conn, row.tenant_id, row.invoice_id, delivery_id, item, when
+                )
+            current = (
+                await conn.execute(
+                    select(t.invoices.c.status).where(t.invoices.c.id == row.invoice_id)
+                )
+            ).scalar_one()
+            newer = (
+                await conn.execute(
+                    select(d.c.id).where(
+                        d.c.invoice_id == row.invoice_id, d.c.position > row.position
+                    )
+                )
+            ).first()
+            if newer is None and current != InvoiceStatus.FAILED:  # not already past this channel
+                await self._advance(
+                    conn,
+                    row.tenant_id,
+                    row.invoice_id,
+                    delivery_id,
+                    row.channel,
+                    row.position,
+                    reason,
+                    when,
+                )
+        return True
+
+    async def confirm_delivered(
+        self, delivery_id: str, when: datetime, evidence: Sequence[EvidenceItem] = ()
+    ) -> bool:
+        d = t.deliveries
+        async with self.engine.begin() as conn:
+            row = (await conn.execute(select(d).where(d.c.id == delivery_id))).first()
+            if row is None or row.status != DeliveryStatus.AWAITING_CONFIRMATION:
+                return False
+            await conn.execute(
+                update(d)
+                .where(d.c.id == delivery_id)
+                .values(status=DeliveryStatus.DELIVERED, updated_at=when)
+            )
+            for item in evidence:
+                await self.store_evidence(
+                    conn, row.tenant_id, row.invoice_id, delivery_id, item, when
+                )
+            await self._set_invoice(conn, row.invoice_id, InvoiceStatus.DELIVERED, when)
+            await self.record_event(
+                conn,
+                row.tenant_id,
+                row.invoice_id,
+                EventType.DELIVERED,
+                {"channel": row.channel, "confirmed": True},
+                delivery_id=delivery_id,
+            )
+        return True
+
+    # --- finance actions --------------------------------------------------------------------------------
+
+    async def retry(
+        self,
+        tenant_id: str,
+        invoice_id: str,
+        when: datetime,
+        *,
+        channel: str | None = None,
+        actor: str = "api",
+    ) -> bool:
+        """Start delivery again (a failed invoice), on its last channel or on ``channel``."""
+        async with self.engine.begin() as conn:
+            inv = (
+                await conn.execute(
+                    select(t.invoices).where(
+                        t.invoices.c.id == invoice_id, t.invoices.c.tenant_id == tenant_id
+                    )
+                )
+            ).first()
+            if inv is None:
+                return False
+            d = t.deliveries
+            open_delivery = (
+                await conn.execute(
+                    select(d.c.id).where(
+                        d.c.invoice_id == invoice_id,
+                        d.c.status.in_(
+                            [DeliveryStatus.PENDING, DeliveryStatus.AWAITING_CONFIRMATION]
+                        ),
+                    )
+                )
+            ).first()
+            if open_delivery is not None and channel is None:
+                await conn.execute(
+                    update(d)
+                    .where(d.c.id == open_delivery.id, d.c.status == DeliveryStatus.PENDING)
+                    .values(next_attempt_at=when)
+                )
+            else:
+                if open_delivery is not None:
+                    await conn.execute(
+                        update(d)
+                        .where(d.c.id == open_delivery.id)
+                        .values(
+                            status=DeliveryStatus.FAILED,
+                            last_error=f"redirected by {actor}",
+                            updated_at=when,
+                        )
+                    )
+                target = channel or inv.current_channel
+                plan = list(inv.plan)
+                if target not in plan:
+                    plan.append(target)
+                position = plan.index(target)
+                await self.add_delivery(conn, tenant_id, invoice_id, target, position, when)
+                await conn.execute(
+                    update(t.invoices)
+                    .where(t.invoices.c.id == invoice_id)
+                    .values(
+                        status=InvoiceStatus.IN_PROGRESS,
+                        current_channel=target,
+                        plan=plan,
+                        updated_at=when,
+                    )
+                )
+            kind = EventType.REDIRECTED if channel else EventType.RETRY_REQUESTED
+            await self.record_event(
+                conn,
+                tenant_id,
+                invoice_id,
+                kind,
+                {"channel": channel or inv.current_channel, "by": actor},
+            )
+        return True
+
+    async def overdue(
+        self, when: datetime, sla: Mapping[str, float], default_sla: float
+    ) -> list[dict[str, Any]]:
+        """Open deliveries past their channel's SLA whose invoice is not yet flagged overdue."""
+        d, i = t.deliveries, t.invoices
+        async with self.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(d.c.id, d.c.invoice_id, d.c.tenant_id, d.c.channel, d.c.created_at)
+                    .join(i, i.c.id == d.c.invoice_id)
+                    .where(
+                        d.c.status.in_(
+                            [DeliveryStatus.PENDING, DeliveryStatus.AWAITING_CONFIRMATION]
+                        ),
+                        i.c.overdue == 0,
+                    )
+                )
+            ).all()
+        return [
+            dict(r._mapping)
+            for r in rows
+            if (when - r.created_at).total_seconds() > sla.get(r.channel, default_sla)
+        ]
+
+    async def flag_overdue(self, item: Mapping[str, Any], when: datetime) -> bool:
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                update(t.invoices)
+                .where(and_(t.invoices.c.id == item["invoice_id"], t.invoices.c.overdue == 0))
+                .values(overdue=1)
+            )
+            if result.rowcount != 1:
+                return False
+            await self.record_event(
+                conn,
+                item["tenant_id"],
+                item["invoice_id"],
+                EventType.OVERDUE,
+                {"channel": item["channel"], "since": item["created_at"].isoformat()},
+                delivery_id=item["id"],
+            )
+        return True

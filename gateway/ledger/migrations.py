@@ -1,0 +1,48 @@
+"""Versioned schema migrations: each step runs once, in order, recorded in ``schema_version``.
+
+Version 1 creates the tables of ``schema.py``. Later versions append a step here; a deployed
+database moves forward with ``fakturaport migrate`` (the server also migrates on start).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy import insert, inspect, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from . import schema
+
+
+async def _v1_initial(conn: AsyncConnection) -> None:
+    await conn.run_sync(schema.metadata.create_all)
+
+
+STEPS: tuple[Callable[[AsyncConnection], Awaitable[None]], ...] = (_v1_initial,)
+
+
+async def current_version(conn: AsyncConnection) -> int:
+    has_table = await conn.run_sync(lambda sync: inspect(sync).has_table("schema_version"))
+    if not has_table:
+        return 0
+    version = (await conn.execute(select(schema.schema_version.c.version))).scalar()
+    return int(version or 0)
+
+
+async def migrate(conn: AsyncConnection) -> int:
+    """Bring the schema to the newest version; returns the version reached."""
+    if conn.dialect.name == "postgresql":
+        # One migrator at a time when several servers start together.
+        from sqlalchemy import text
+
+        await conn.execute(text("SELECT pg_advisory_xact_lock(7310244)"))
+    version = await current_version(conn)
+    for number, step in enumerate(STEPS, start=1):
+        if number <= version:
+            continue
+        await step(conn)
+        if number == 1:
+            await conn.execute(insert(schema.schema_version).values(version=1))
+        else:
+            await conn.execute(update(schema.schema_version).values(version=number))
+    return len(STEPS)

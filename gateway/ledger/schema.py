@@ -1,0 +1,237 @@
+"""The ledger's tables (SQLAlchemy Core): state rows plus an append-only event log.
+
+Uniqueness that the invariants rely on is enforced here, by the database: one invoice per
+(tenant, idempotency key), one document per (invoice, kind), one inbox entry per AS4 MessageId.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in UTC on every backend (SQLite hands back naive ones otherwise)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the ledger; dates carry time zones")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def load_dialect_impl(self, dialect):
+        return dialect.type_descriptor(DateTime(timezone=dialect.name != "sqlite"))
+
+
+metadata = MetaData()
+Id = String(64)
+Stamp = UTCDateTime()
+# SQLite autoincrements only INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
+Serial = BigInteger().with_variant(Integer(), "sqlite")
+
+schema_version = Table("schema_version", metadata, Column("version", Integer, nullable=False))
+
+tenants = Table(
+    "tenants",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("peppol_id", String(140), unique=True),
+    Column("settings", JSON, nullable=False, default=dict),
+    Column("created_at", Stamp, nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("prefix", String(16), primary_key=True),
+    Column("tenant_id", Id, ForeignKey("tenants.id"), nullable=False),
+    Column("key_hash", String(64), nullable=False),
+    Column("created_at", Stamp, nullable=False),
+    Column("revoked_at", Stamp),
+)
+
+recipients = Table(
+    "recipients",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("tenant_id", Id, ForeignKey("tenants.id"), nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("name", String(300)),
+    Column("peppol_id", String(140)),
+    Column("email", String(320)),
+    Column("postal", JSON),
+    Column("operator", String(100)),
+    Column("plan", JSON),
+    Column("language", String(8)),
+    Column("updated_at", Stamp, nullable=False),
+    UniqueConstraint("tenant_id", "key", name="uq_recipient_key"),
+)
+
+invoices = Table(
+    "invoices",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("tenant_id", Id, ForeignKey("tenants.id"), nullable=False),
+    Column("number", String(200)),
+    Column("kind", String(20), nullable=False),
+    Column("buyer_name", String(300)),
+    Column("buyer_key", String(200)),
+    Column("currency", String(3)),
+    Column("payable", String(40)),
+    Column("due_date", String(10)),
+    Column("idempotency_key", String(200), nullable=False),
+    Column("body_hash", String(64), nullable=False),
+    Column("status", String(30), nullable=False),
+    Column("plan", JSON, nullable=False),
+    Column("recipient", JSON, nullable=False),
+    Column("current_channel", String(40)),
+    Column("overdue", Integer, nullable=False, default=0),
+    Column("created_at", Stamp, nullable=False),
+    Column("updated_at", Stamp, nullable=False),
+    UniqueConstraint("tenant_id", "idempotency_key", name="uq_invoice_idempotency"),
+)
+Index("ix_invoices_tenant_created", invoices.c.tenant_id, invoices.c.created_at)
+Index("ix_invoices_tenant_status", invoices.c.tenant_id, invoices.c.status)
+
+blobs = Table(
+    "blobs",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("content", LargeBinary, nullable=False),
+)
+
+documents = Table(
+    "documents",
+    metadata,
+    Column("invoice_id", Id, ForeignKey("invoices.id"), primary_key=True),
+    Column("kind", String(20), primary_key=True),
+    Column("sha256", String(64), ForeignKey("blobs.sha256"), nullable=False),
+    Column("media_type", String(100), nullable=False),
+    Column("filename", String(200)),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("tenant_id", Id, nullable=False),
+    Column("invoice_id", Id, ForeignKey("invoices.id"), nullable=False),
+    Column("channel", String(40), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("status", String(30), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("message_id", String(200), nullable=False, unique=True),
+    Column("next_attempt_at", Stamp),
+    Column("first_attempt_at", Stamp),
+    Column("lease_owner", String(100)),
+    Column("lease_until", Stamp),
+    Column("remote_id", String(300)),
+    Column("last_error", Text),
+    Column("created_at", Stamp, nullable=False),
+    Column("updated_at", Stamp, nullable=False),
+)
+Index("ix_deliveries_due", deliveries.c.status, deliveries.c.next_attempt_at)
+Index("ix_deliveries_invoice", deliveries.c.invoice_id)
+
+evidence = Table(
+    "evidence",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("tenant_id", Id, nullable=False),
+    Column("invoice_id", Id, nullable=False),
+    Column("delivery_id", Id, nullable=False),
+    Column("kind", String(60), nullable=False),
+    Column("media_type", String(100), nullable=False),
+    Column("sha256", String(64), ForeignKey("blobs.sha256"), nullable=False),
+    Column("created_at", Stamp, nullable=False),
+)
+Index("ix_evidence_invoice", evidence.c.invoice_id)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("tenant_id", Id, nullable=False),
+    Column("invoice_id", Id),
+    Column("delivery_id", Id),
+    Column("type", String(60), nullable=False),
+    Column("detail", JSON, nullable=False, default=dict),
+    Column("at", Stamp, nullable=False),
+)
+Index("ix_events_tenant", events.c.tenant_id, events.c.id)
+Index("ix_events_invoice", events.c.invoice_id, events.c.id)
+
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("tenant_id", Id, ForeignKey("tenants.id"), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("secret", String(200), nullable=False),
+    Column("events", JSON, nullable=False),
+    Column("active", Integer, nullable=False, default=1),
+    Column("created_at", Stamp, nullable=False),
+)
+
+webhook_outbox = Table(
+    "webhook_outbox",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("tenant_id", Id, nullable=False),
+    Column("endpoint_id", Id, ForeignKey("webhook_endpoints.id"), nullable=False),
+    Column(
+        "event_id",
+        BigInteger().with_variant(Integer(), "sqlite"),
+        ForeignKey("events.id"),
+        nullable=False,
+    ),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", Stamp, nullable=False),
+    Column("lease_until", Stamp),
+    Column("delivered_at", Stamp),
+    Column("last_error", Text),
+)
+Index("ix_outbox_due", webhook_outbox.c.delivered_at, webhook_outbox.c.next_attempt_at)
+
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("tenant_id", Id, ForeignKey("tenants.id"), nullable=False),
+    Column("message_id", String(300), nullable=False, unique=True),
+    Column("instance_id", String(300), unique=True),
+    Column("sender", String(140)),
+    Column("receiver", String(140)),
+    Column("document_type", Text),
+    Column("sha256", String(64), ForeignKey("blobs.sha256"), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("received_at", Stamp, nullable=False),
+    Column("acked_at", Stamp),
+)

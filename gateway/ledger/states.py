@@ -1,0 +1,55 @@
+"""States of invoices and deliveries, and the events the ledger records."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class InvoiceStatus(StrEnum):
+    ACCEPTED = "accepted"  #: stored, first delivery attempt not yet made
+    IN_PROGRESS = "in_progress"  #: being delivered: attempts made, retries or fallback pending
+    AWAITING_CONFIRMATION = "awaiting_confirmation"  #: handed over; the channel confirms later
+    DELIVERED = "delivered"  #: terminal: a channel delivered it, with a receipt
+    FAILED = "failed"  #: terminal: every channel in the plan failed; reported
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in (InvoiceStatus.DELIVERED, InvoiceStatus.FAILED)
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"  #: due at next_attempt_at (first attempt or a scheduled retry)
+    AWAITING_CONFIRMATION = (
+        "awaiting_confirmation"  #: receipt pending (print ack, MLS, operator ack)
+    )
+    DELIVERED = "delivered"  #: terminal success
+    FAILED = "failed"  #: terminal failure of this channel (the plan may go on)
+
+    @property
+    def is_open(self) -> bool:
+        return self in (DeliveryStatus.PENDING, DeliveryStatus.AWAITING_CONFIRMATION)
+
+
+class EventType(StrEnum):
+    ACCEPTED = "invoice.accepted"
+    ATTEMPT_FAILED = "delivery.attempt_failed"  #: transient: a retry is scheduled
+    FALLBACK = "delivery.fallback"  #: a channel gave up; the next one in the plan takes over
+    HANDED_OVER = "delivery.handed_over"  #: receipt pending confirmation
+    DELIVERED = "invoice.delivered"
+    FAILED = "invoice.failed"
+    OVERDUE = "invoice.overdue"
+    RETRY_REQUESTED = "invoice.retry_requested"
+    REDIRECTED = "invoice.redirected"
+    RECEIVED = "invoice.received"
+
+
+#: Events an ERP can subscribe to by webhook.
+WEBHOOK_EVENTS = frozenset(
+    {
+        EventType.ACCEPTED,
+        EventType.DELIVERED,
+        EventType.FAILED,
+        EventType.OVERDUE,
+        EventType.RECEIVED,
+    }
+)

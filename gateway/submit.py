@@ -1,0 +1,154 @@
+"""Accepting an invoice: parse → complete → validate → route → render → store (one transaction).
+
+Everything that can reject the invoice happens before the ledger is touched, so a 4xx never
+leaves anything half-stored; the 202 is sent only after ``Ledger.accept`` has committed.
+Documents are rendered once here and stored: every delivery attempt sends the same bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, replace
+
+from formats.convert import MEDIA_TYPES, write
+from formats.errors import FormatError
+from formats.model import Invoice, complete
+from formats.peppol.rules import check
+
+from . import routing
+from .channels import DOCUMENT_FOR
+from .intake import Problem, parse
+from .ledger import Acceptance, AcceptResult, Ledger, RenderedDocument, Tenant
+
+log = logging.getLogger("fakturaport.submit")
+
+#: Renders that are CPU-heavy go to a process pool; the rest run in a thread.
+_HEAVY = {"pdf"}
+_EXTENSION = {"ubl": "xml", "svefaktura": "xml", "cii": "xml", "pdf": "pdf"}
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    result: AcceptResult
+    plan: tuple[str, ...]
+    warnings: tuple[dict, ...]
+
+
+def finding_dict(f) -> dict:
+    return {
+        "rule": f.rule,
+        "flag": str(f.flag),
+        "message": f.message,
+        "pointer": f.path or None,
+        "location": f.location,
+    }
+
+
+async def submit(
+    ledger: Ledger,
+    tenant: Tenant,
+    body: bytes,
+    content_type: str | None,
+    *,
+    idempotency_key: str | None,
+    configured: Mapping[str, str],
+    default_plan: Sequence[str],
+    plan_override: Sequence[str] | None = None,
+    executor: Executor | None = None,
+) -> Submitted:
+    source = parse(body, content_type)
+    invoice = complete(source.invoice)
+    # Rules judge the completed invoice; locations still point into what the caller sent.
+    findings = check(replace(source, invoice=invoice))
+    fatal = [f for f in findings if f.is_fatal]
+    if fatal:
+        raise Problem(
+            422,
+            "The invoice breaks business rules",
+            f"{len(fatal)} fatal finding(s): {', '.join(sorted({f.rule for f in fatal}))}",
+            kind="/problems/invalid-invoice",
+            errors=tuple(finding_dict(f) for f in findings),
+        )
+    entry = await ledger.find_recipient(tenant.id, routing.lookup_keys(invoice))
+    try:
+        route = routing.plan(
+            invoice, entry, configured=configured, default=default_plan, override=plan_override
+        )
+    except routing.NoRoute as exc:
+        raise Problem(422, "No delivery channel", str(exc), kind="/problems/no-route") from exc
+    documents = await _render(invoice, body, content_type, route.plan, configured, executor)
+    key = idempotency_key or hashlib.sha256(body).hexdigest()
+    body_hash = hashlib.sha256(body + b"\0" + ",".join(plan_override or ()).encode()).hexdigest()
+    result = await ledger.accept(
+        Acceptance(
+            tenant_id=tenant.id,
+            idempotency_key=key,
+            body_hash=body_hash,
+            number=invoice.number,
+            kind=str(invoice.kind),
+            buyer_name=invoice.buyer.name if invoice.buyer else None,
+            buyer_key=(routing.lookup_keys(invoice) or [None])[0],
+            currency=invoice.currency,
+            payable=format(invoice.totals.payable, "f")
+            if invoice.totals and invoice.totals.payable is not None
+            else None,
+            due_date=invoice.due_date.isoformat() if invoice.due_date else None,
+            plan=route.plan,
+            recipient=route.recipient,
+            documents=documents,
+            detail={"syntax": source.syntax, "skipped_channels": dict(route.skipped)},
+        )
+    )
+    if result.conflict:
+        raise Problem(
+            409,
+            "Idempotency key reused",
+            "this Idempotency-Key was used before with a different request body",
+            kind="/problems/idempotency-conflict",
+        )
+    warnings = tuple(finding_dict(f) for f in findings if not f.is_fatal)
+    return Submitted(result, route.plan, warnings)
+
+
+async def _render(
+    invoice: Invoice,
+    body: bytes,
+    content_type: str | None,
+    plan: Sequence[str],
+    configured: Mapping[str, str],
+    executor: Executor | None,
+) -> tuple[RenderedDocument, ...]:
+    media = (content_type or "application/octet-stream").split(";")[0].strip()
+    docs = [RenderedDocument("original", media, body, "original")]
+    kinds = {"ubl"} | {DOCUMENT_FOR.get(configured[name], "ubl") for name in plan}
+    loop = asyncio.get_running_loop()
+    for kind in sorted(kinds):
+        target = "peppol" if kind == "ubl" else kind
+        try:
+            if kind in _HEAVY and executor is not None:
+                content = await loop.run_in_executor(executor, write, invoice, target)
+            else:
+                content = await asyncio.to_thread(write, invoice, target)
+        except FormatError as exc:
+            raise Problem(
+                422,
+                f"The invoice cannot be rendered as {kind}",
+                str(exc),
+                kind="/problems/render-failed",
+                errors=(
+                    {"message": exc.message, "pointer": exc.location, "location": exc.location},
+                ),
+            ) from exc
+        docs.append(
+            RenderedDocument(
+                kind,
+                MEDIA_TYPES[target],
+                content,
+                f"{invoice.number or 'invoice'}.{_EXTENSION[kind]}",
+            )
+        )
+    return tuple(docs)

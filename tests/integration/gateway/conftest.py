@@ -1,0 +1,33 @@
+"""Ledger fixture on both backends: SQLite in a temp folder and the session's PostgreSQL database."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from gateway.ledger import Ledger
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def ledger(request, tmp_path):
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'ledger.db'}"
+    else:
+        base = request.getfixturevalue("pg_database")
+        url = base
+    ledger = await Ledger.open(url)
+    if request.param == "postgresql":
+        # Each test starts from empty tables in the shared test database.
+        from sqlalchemy import text
+
+        async with ledger.engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "TRUNCATE webhook_outbox, webhook_endpoints, events, evidence, deliveries, documents, blobs, "
+                    "invoices, recipients, inbox, api_keys, tenants RESTART IDENTITY CASCADE"
+                )
+            )
+    yield ledger
+    await ledger.aclose()
+    await asyncio.sleep(0)
