@@ -1,0 +1,181 @@
+"""The worker against a real ledger (SQLite and PostgreSQL) with the scriptable memory channel."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from channels import RateLimited
+from channels.memory import MemoryChannel
+from gateway.ledger import Acceptance, RenderedDocument, now
+from gateway.settings import Settings, WorkerSettings
+from gateway.worker import Worker
+
+
+def _settings(**channels) -> Settings:
+    base = {"max_attempts": 3, "backoff_initial": 0.01, "backoff_max": 0.02, "sla_seconds": 3600}
+    return Settings(
+        channels={name: {**base, **conf} for name, conf in channels.items()},
+        worker=WorkerSettings(concurrency=4, lease_seconds=30, poll_seconds=0.01),
+    )
+
+
+async def _accept(ledger, tenant_id: str, plan=("first", "second"), key: str = "k") -> str:
+    result = await ledger.accept(
+        Acceptance(
+            tenant_id=tenant_id,
+            idempotency_key=key,
+            body_hash="h" + key,
+            number="1",
+            kind="invoice",
+            buyer_name="B",
+            buyer_key="0007:1",
+            currency="SEK",
+            payable="10.00",
+            due_date=None,
+            plan=plan,
+            recipient={"peppol_id": "0007:1"},
+            documents=(RenderedDocument("ubl", "application/xml", b"<Invoice/>"),),
+        )
+    )
+    return result.invoice_id
+
+
+async def _run_until_quiet(worker: Worker, rounds: int = 200) -> None:
+    import asyncio
+
+    for _ in range(rounds):
+        await worker.run_once()
+        await worker.drain()
+        await asyncio.sleep(0.005)
+
+
+async def test_transient_failures_are_retried_then_delivered(ledger):
+    tenant, _ = await ledger.create_tenant("t")
+    first = MemoryChannel("first").then("transient", "transient", "deliver")
+    worker = Worker(
+        ledger, {"first": first, "second": MemoryChannel("second")}, _settings(first={}, second={})
+    )
+    invoice_id = await _accept(ledger, tenant.id)
+    await _run_until_quiet(worker)
+    row = await ledger.get_invoice(tenant.id, invoice_id)
+    assert row["status"] == "delivered"
+    assert [d["attempts"] for d in row["deliveries"]] == [3]
+    assert len({e.message_id for e in first.sent}) == 1, "the message id is stable across attempts"
+    types = [e["type"] for e in await ledger.events(tenant.id, invoice_id)]
+    assert types == [
+        "invoice.accepted",
+        "delivery.attempt_failed",
+        "delivery.attempt_failed",
+        "invoice.delivered",
+    ]
+
+
+async def test_permanent_failure_falls_back_to_the_next_channel(ledger):
+    tenant, _ = await ledger.create_tenant("t")
+    second = MemoryChannel("second")
+    worker = Worker(
+        ledger,
+        {"first": MemoryChannel("first").then("permanent"), "second": second},
+        _settings(first={}, second={}),
+    )
+    invoice_id = await _accept(ledger, tenant.id)
+    await _run_until_quiet(worker)
+    row = await ledger.get_invoice(tenant.id, invoice_id)
+    assert row["status"] == "delivered" and row["current_channel"] == "second"
+    assert [(d["channel"], d["status"]) for d in row["deliveries"]] == [
+        ("first", "failed"),
+        ("second", "delivered"),
+    ]
+    assert second.sent[0].documents[0].content == b"<Invoice/>", (
+        "the same stored bytes on every channel"
+    )
+
+
+async def test_exhausted_plan_fails_the_invoice_and_reports_it(ledger):
+    tenant, _ = await ledger.create_tenant("t")
+    channels = {
+        "first": MemoryChannel("first").then(*["transient"] * 5),
+        "second": MemoryChannel("second").then("permanent"),
+    }
+    worker = Worker(ledger, channels, _settings(first={}, second={}))
+    invoice_id = await _accept(ledger, tenant.id)
+    await _run_until_quiet(worker)
+    row = await ledger.get_invoice(tenant.id, invoice_id)
+    assert row["status"] == "failed"
+    assert row["deliveries"][0]["attempts"] == 3, "max_attempts bounds the retries"
+    assert "gave up after 3 attempts" in row["deliveries"][0]["last_error"]
+    report = await ledger.reconciliation(tenant.id)
+    assert report["failed"] == 1 and report["balanced"]
+
+
+async def test_retry_after_is_honoured(ledger):
+    tenant, _ = await ledger.create_tenant("t")
+    channel = MemoryChannel("first").then(RateLimited("slow down", retry_after=600))
+    worker = Worker(ledger, {"first": channel}, _settings(first={}))
+    invoice_id = await _accept(ledger, tenant.id, plan=("first",))
+    await _run_until_quiet(worker, rounds=5)
+    delivery = (await ledger.get_invoice(tenant.id, invoice_id))["deliveries"][0]
+    assert delivery["next_attempt_at"] >= now() + timedelta(seconds=590)
+
+
+async def test_expired_lease_returns_the_delivery_and_a_stale_worker_cannot_overwrite(ledger):
+    tenant, _ = await ledger.create_tenant("t")
+    invoice_id = await _accept(ledger, tenant.id, plan=("first",))
+    stale = await ledger.claim_due("crashed-worker", now(), limit=10, lease=0.5)
+    assert await ledger.claim_due("other", now(), limit=10, lease=30) == [], (
+        "leased: nobody else gets it"
+    )
+    assert len(stale) == 1
+    later = now() + timedelta(seconds=1)
+    taken = await ledger.claim_due("healthy-worker", later, limit=10, lease=30)
+    assert [c.delivery_id for c in taken] == [stale[0].delivery_id]
+    assert await ledger.record_delivered(taken[0], "healthy-worker", later, remote_id="ok")
+    assert not await ledger.record_failure(stale[0], "crashed-worker", later, error="late"), (
+        "the stale lease is refused"
+    )
+    assert (await ledger.get_invoice(tenant.id, invoice_id))["status"] == "delivered"
+
+
+async def test_claims_do_not_overlap_between_workers(ledger):
+    import asyncio
+
+    tenant, _ = await ledger.create_tenant("t")
+    for n in range(30):
+        await _accept(ledger, tenant.id, plan=("first",), key=f"k{n}")
+    batches = await asyncio.gather(
+        *(ledger.claim_due(f"w{n}", now(), limit=10, lease=30) for n in range(4))
+    )
+    ids = [c.delivery_id for batch in batches for c in batch]
+    assert len(ids) == len(set(ids)) == 30
+
+
+async def test_late_bounce_falls_back_and_confirmation_delivers(ledger):
+    tenant, _ = await ledger.create_tenant("t")
+    channels = {
+        "first": MemoryChannel("first").then("pending"),
+        "second": MemoryChannel("second").then("pending"),
+    }
+    worker = Worker(ledger, channels, _settings(first={}, second={}))
+    invoice_id = await _accept(ledger, tenant.id)
+    await _run_until_quiet(worker, rounds=5)
+    row = await ledger.get_invoice(tenant.id, invoice_id)
+    assert row["status"] == "awaiting_confirmation"
+    assert await ledger.signal_failure(row["deliveries"][0]["id"], "550 mailbox unknown", now())
+    await _run_until_quiet(worker, rounds=5)
+    row = await ledger.get_invoice(tenant.id, invoice_id)
+    second = row["deliveries"][1]
+    assert second["channel"] == "second" and second["status"] == "awaiting_confirmation"
+    assert await ledger.confirm_delivered(second["id"], now())
+    assert (await ledger.get_invoice(tenant.id, invoice_id))["status"] == "delivered"
+
+
+async def test_watchdog_flags_overdue_once(ledger):
+    from gateway import watchdog
+
+    tenant, _ = await ledger.create_tenant("t")
+    invoice_id = await _accept(ledger, tenant.id, plan=("first",))
+    settings = _settings(first={"sla_seconds": 0})
+    assert await watchdog.sweep(ledger, settings) == 1
+    assert await watchdog.sweep(ledger, settings) == 0
+    types = [e["type"] for e in await ledger.events(tenant.id, invoice_id)]
+    assert types.count("invoice.overdue") == 1
