@@ -77,7 +77,7 @@ async def _send(ledger: Ledger, session: aiohttp.ClientSession, item: dict[str, 
         error = f"{type(exc).__name__}: {exc}"
     next_at = None
     if error and item["attempts"] < MAX_ATTEMPTS:
-        next_at = now() + timedelta(seconds=min(3600, 5 * 2 ** item["attempts"]))
+        next_at = now() + timedelta(seconds=min(3600, 2 ** item["attempts"]))
     if error:
         log.warning(
             "webhook failed",
