@@ -7,10 +7,10 @@ import json
 
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from tests.acceptance.conftest import auth
 
 from formats.jsoncodec import dumps
 from gateway.notify import verify
+from tests.acceptance.conftest import auth
 from tests.svefaktura_samples import invoice
 
 
