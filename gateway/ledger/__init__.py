@@ -7,10 +7,12 @@ and webhook outbox rows atomically; the worker side (claims, outcomes) is in ``d
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import secrets
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -97,6 +99,19 @@ class Ledger(DeliveryLedger, QueryLedger):
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        # SQLite has one writer at a time; queueing writers here instead of in SQLite's busy
+        # handler avoids lock-upgrade failures between this process's own connections.
+        self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """One write transaction (committed on success, rolled back on error)."""
+        if self._write_lock is None:
+            async with self.engine.begin() as conn:
+                yield conn
+            return
+        async with self._write_lock, self.engine.begin() as conn:
+            yield conn
 
     @classmethod
     async def open(cls, url: str, *, create: bool = True) -> Ledger:
@@ -114,7 +129,7 @@ class Ledger(DeliveryLedger, QueryLedger):
         return ledger
 
     async def migrate(self) -> int:
-        async with self.engine.begin() as conn:
+        async with self.transaction() as conn:
             return await migrate(conn)
 
     async def aclose(self) -> None:
@@ -131,7 +146,7 @@ class Ledger(DeliveryLedger, QueryLedger):
     async def _insert_tenant(self, tenant: Tenant) -> str:
         prefix = secrets.token_hex(6)
         key = f"fp_{prefix}_{secrets.token_urlsafe(32)}"
-        async with self.engine.begin() as conn:
+        async with self.transaction() as conn:
             await conn.execute(
                 insert(t.tenants).values(
                     id=tenant.id,
@@ -151,7 +166,7 @@ class Ledger(DeliveryLedger, QueryLedger):
     async def new_api_key(self, tenant_id: str) -> str:
         prefix = secrets.token_hex(6)
         key = f"fp_{prefix}_{secrets.token_urlsafe(32)}"
-        async with self.engine.begin() as conn:
+        async with self.transaction() as conn:
             await conn.execute(
                 insert(t.api_keys).values(
                     prefix=prefix, tenant_id=tenant_id, key_hash=_hash_key(key), created_at=now()
@@ -203,7 +218,7 @@ class Ledger(DeliveryLedger, QueryLedger):
             k: entry.get(k)
             for k in ("name", "peppol_id", "email", "postal", "operator", "plan", "language")
         }
-        async with self.engine.begin() as conn:
+        async with self.transaction() as conn:
             existing = (
                 await conn.execute(
                     select(t.recipients.c.id).where(
@@ -262,7 +277,7 @@ class Ledger(DeliveryLedger, QueryLedger):
         return [dict(r) for r in rows]
 
     async def delete_recipient(self, tenant_id: str, key: str) -> bool:
-        async with self.engine.begin() as conn:
+        async with self.transaction() as conn:
             result = await conn.execute(
                 t.recipients.delete().where(
                     t.recipients.c.tenant_id == tenant_id, t.recipients.c.key == key
@@ -280,7 +295,7 @@ class Ledger(DeliveryLedger, QueryLedger):
         invoice_id = new_id()
         stamp = now()
         try:
-            async with self.engine.begin() as conn:
+            async with self.transaction() as conn:
                 await conn.execute(
                     insert(t.invoices).values(
                         id=invoice_id,
@@ -356,16 +371,13 @@ class Ledger(DeliveryLedger, QueryLedger):
         )
 
     async def store_blob(self, conn: AsyncConnection, content: bytes) -> str:
+        """Content-addressed: equal bytes are stored once (a concurrent duplicate is a no-op)."""
         digest = hashlib.sha256(content).hexdigest()
-        present = (
-            await conn.execute(select(t.blobs.c.sha256).where(t.blobs.c.sha256 == digest))
-        ).first()
-        if present is None:
-            try:
-                async with conn.begin_nested():
-                    await conn.execute(insert(t.blobs).values(sha256=digest, content=content))
-            except IntegrityError:
-                pass  # the same bytes were stored concurrently: content-addressed, so equal
+        if self.dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as upsert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as upsert
+        await conn.execute(upsert(t.blobs).values(sha256=digest, content=content).on_conflict_do_nothing())
         return digest
 
     async def add_delivery(

@@ -76,7 +76,7 @@ class DeliveryLedger:
                 d.c.first_attempt_at,
             )
         )
-        async with self.engine.begin() as conn:
+        async with self.transaction() as conn:
             rows = (await conn.execute(stmt)).all()
             if rows:
                 await conn.execute(
@@ -137,7 +137,7 @@ class DeliveryLedger:
             if pending_confirmation
             else DeliveryStatus.DELIVERED
         )
-        async with self.engine.begin() as conn:
+        async with self.transaction() as conn:
             if not await self._guarded(
                 conn,
                 claim,
@@ -189,7 +189,7 @@ class DeliveryLedger:
         error: str,
         evidence: Sequence[EvidenceItem] = (),
     ) -> bool:
-        async with self.engine.begin() as conn:
+        async with self.transaction() as conn:
             if not await self._guarded(
                 conn, claim, worker, next_attempt_at=next_at, last_error=error, updated_at=when
             ):
@@ -220,7 +220,7 @@ class DeliveryLedger:
         evidence: Sequence[EvidenceItem] = (),
     ) -> bool:
         """This channel gave up: fall back to the next channel in the plan, or fail the invoice."""
-        async with self.engine.begin() as conn:
+        async with self.transaction() as conn:
             if not await self._guarded(
                 conn, claim, worker, status=DeliveryStatus.FAILED, last_error=error, updated_at=when
             ):
@@ -342,7 +342,7 @@ class DeliveryLedger:
     ) -> bool:
         """A channel learned after hand-over that the delivery failed: fall back or fail."""
         d = t.deliveries
-        async with self.engine.begin() as conn:
+        async with self.transaction() as conn:
             row = (await conn.execute(select(d).where(d.c.id == delivery_id))).first()
             if row is None or row.status == DeliveryStatus.FAILED:
                 return False
@@ -384,7 +384,7 @@ class DeliveryLedger:
         self, delivery_id: str, when: datetime, evidence: Sequence[EvidenceItem] = ()
     ) -> bool:
         d = t.deliveries
-        async with self.engine.begin() as conn:
+        async with self.transaction() as conn:
             row = (await conn.execute(select(d).where(d.c.id == delivery_id))).first()
             if row is None or row.status != DeliveryStatus.AWAITING_CONFIRMATION:
                 return False
@@ -420,7 +420,7 @@ class DeliveryLedger:
         actor: str = "api",
     ) -> bool:
         """Start delivery again (a failed invoice), on its last channel or on ``channel``."""
-        async with self.engine.begin() as conn:
+        async with self.transaction() as conn:
             inv = (
                 await conn.execute(
                     select(t.invoices).where(
@@ -509,7 +509,7 @@ class DeliveryLedger:
         ]
 
     async def flag_overdue(self, item: Mapping[str, Any], when: datetime) -> bool:
-        async with self.engine.begin() as conn:
+        async with self.transaction() as conn:
             result = await conn.execute(
                 update(t.invoices)
                 .where(and_(t.invoices.c.id == item["invoice_id"], t.invoices.c.overdue == 0))

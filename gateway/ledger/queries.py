@@ -272,7 +272,7 @@ class QueryLedger:
         events: list[str],
         when: datetime,
     ) -> None:
-        async with self.engine.begin() as conn:
+        async with self.transaction() as conn:
             await conn.execute(
                 insert(t.webhook_endpoints).values(
                     id=endpoint_id,
@@ -297,7 +297,7 @@ class QueryLedger:
 
     async def delete_webhook(self, tenant_id: str, endpoint_id: str) -> bool:
         w = t.webhook_endpoints
-        async with self.engine.begin() as conn:
+        async with self.transaction() as conn:
             result = await conn.execute(
                 update(w).where(w.c.id == endpoint_id, w.c.tenant_id == tenant_id).values(active=0)
             )
@@ -319,7 +319,7 @@ class QueryLedger:
         )
         if self.dialect == "postgresql":
             due = due.with_for_update(skip_locked=True)
-        async with self.engine.begin() as conn:
+        async with self.transaction() as conn:
             ids = [
                 r.id
                 for r in (
@@ -371,5 +371,5 @@ class QueryLedger:
             values["next_attempt_at"] = next_at
         else:
             values["delivered_at"] = when  # given up: recorded with its last error
-        async with self.engine.begin() as conn:
+        async with self.transaction() as conn:
             await conn.execute(update(o).where(o.c.id == outbox_id).values(**values))

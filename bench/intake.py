@@ -1,0 +1,184 @@
+"""Intake throughput and latency over HTTP, next to the raw ledger enqueue rate in the same run.
+
+This process is the client; the gateway runs as separate `fakturaport serve` processes (SQLite by
+default; with --postgres, two servers sharing a fresh PostgreSQL database). Prints accepted/s at
+full load, p50/p99 latency at a paced 500/s, the servers' RSS, and the rate at which the ledger
+alone accepts the same invoices (the ceiling the HTTP path is measured against).
+Targets (issue): >= 1,000 accepted/s; p99 < 50 ms at 500/s; RSS < 200 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import replace
+from pathlib import Path
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from formats.jsoncodec import dumps  # noqa: E402
+from gateway.ledger import Acceptance, Ledger, RenderedDocument  # noqa: E402
+from tests.svefaktura_samples import invoice  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def wait_up(session: aiohttp.ClientSession, url: str) -> None:
+    for _ in range(300):
+        try:
+            async with session.get(f"{url}/healthz") as r:
+                if r.status == 200:
+                    return
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(0.05)
+    raise SystemExit(f"server at {url} did not start")
+
+
+async def post(session, url: str, key: str, body: bytes, number: str, latencies: list[float]) -> bool:
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json", "Idempotency-Key": number}
+    start = time.perf_counter()
+    async with session.post(f"{url}/v1/invoices", data=body, headers=headers) as r:
+        await r.read()
+        latencies.append(time.perf_counter() - start)
+        return r.status == 202
+
+
+def bodies(count: int, tag: str) -> list[tuple[str, bytes]]:
+    base = invoice()
+    out = []
+    for n in range(count):
+        number = f"{tag}-{n:06d}"
+        out.append((number, dumps(replace(base, number=number), indent=None)))
+    return out
+
+
+async def full_load(urls: list[str], key: str, count: int, seconds: float, concurrency: int = 32) -> tuple[float, int]:
+    work = bodies(count, f"L{uuid.uuid4().hex[:6]}")
+    latencies: list[float] = []
+    accepted = 0
+    deadline = time.perf_counter() + seconds
+    queue = iter(enumerate(work))
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as session:
+
+        async def runner() -> None:
+            nonlocal accepted
+            for i, (number, body) in queue:
+                if time.perf_counter() > deadline:
+                    return
+                ok = await post(session, urls[i % len(urls)], key, body, number, latencies)
+                accepted += ok  # not `accepted += await …`: that reads the counter before awaiting
+
+        start = time.perf_counter()
+        await asyncio.gather(*(runner() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - start
+    return accepted / elapsed, accepted
+
+
+async def paced(urls: list[str], key: str, rate: float, seconds: float) -> list[float]:
+    work = bodies(int(rate * seconds), f"P{uuid.uuid4().hex[:6]}")
+    latencies: list[float] = []
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=256)) as session:
+        start = time.perf_counter()
+        tasks = []
+        for i, (number, body) in enumerate(work):
+            delay = start + i / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(post(session, urls[i % len(urls)], key, body, number, latencies)))
+        await asyncio.gather(*tasks)
+    return latencies
+
+
+async def raw_ledger_rate(url: str, count: int) -> float:
+    ledger = await Ledger.open(url)
+    tenant, _ = await ledger.create_tenant(f"raw-{uuid.uuid4().hex[:6]}")
+    work = bodies(count, "R")
+    start = time.perf_counter()
+    for number, body in work:
+        await ledger.accept(
+            Acceptance(
+                tenant_id=tenant.id, idempotency_key=number, body_hash=number, number=number, kind="invoice",
+                buyer_name="B", buyer_key="0007:5567321707", currency="SEK", payable="1.00", due_date=None,
+                plan=("spool",), recipient={}, documents=(RenderedDocument("original", "application/json", body),),
+            )
+        )
+    elapsed = time.perf_counter() - start
+    await ledger.aclose()
+    return count / elapsed
+
+
+def create_postgres_db() -> str:
+    import psycopg
+
+    name = f"fakturaport_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=3000)
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--postgres", action="store_true", help="two servers on a fresh PostgreSQL database")
+    args = parser.parse_args()
+    data = Path(tempfile.mkdtemp(prefix="fp-bench-"))
+    env = {**os.environ, "FAKTURAPORT_DATA_DIR": str(data), "FAKTURAPORT_LOG_LEVEL": "ERROR", "PYTHONPATH": str(ROOT)}
+    servers = 1
+    if args.postgres:
+        env["FAKTURAPORT_DATABASE_URL"] = create_postgres_db()
+        servers = 2
+    created = subprocess.run([sys.executable, "-m", "gateway", "tenant", "create", "bench"], env=env, capture_output=True, text=True, check=True)
+    key = created.stdout.split("store it now): ")[1].strip()
+    procs, urls = [], []
+    for _ in range(servers):
+        port = free_port()
+        procs.append(subprocess.Popen([sys.executable, "-m", "gateway", "serve"], env={**env, "FAKTURAPORT_LISTEN": f"127.0.0.1:{port}"}, stderr=subprocess.DEVNULL))
+        urls.append(f"http://127.0.0.1:{port}")
+    try:
+        async with aiohttp.ClientSession() as session:
+            for url in urls:
+                await wait_up(session, url)
+        rate, accepted = await full_load(urls, key, args.count, args.seconds)
+        latencies = await paced(urls, key, 500, min(args.seconds, 6))
+        rss = [rss_mb(p.pid) for p in procs]
+    finally:
+        for p in procs:
+            p.terminate()
+            p.wait(timeout=20)
+    raw_url = env.get("FAKTURAPORT_DATABASE_URL") or f"sqlite+aiosqlite:///{data / 'raw.db'}"
+    raw = await raw_ledger_rate(raw_url, 1000)
+    ms = sorted(x * 1000 for x in latencies)
+    backend = "PostgreSQL, 2 servers" if args.postgres else "SQLite, 1 server"
+    print(f"intake over HTTP ({backend}, includes validation and UBL rendering)")
+    print(f"  full load      {rate:8.0f} accepted/s ({accepted} invoices)   target >= 1000/s")
+    print(f"  paced 500/s    p50 {statistics.median(ms):6.1f} ms   p99 {ms[int(len(ms) * 0.99) - 1]:6.1f} ms   target p99 < 50 ms")
+    print(f"  server RSS     {', '.join(f'{r:.0f} MB' for r in rss)}   target < 200 MB")
+    print(f"  raw ledger     {raw:8.0f} accepts/s (one connection, no HTTP)   HTTP/raw = {rate / raw:4.2f}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
