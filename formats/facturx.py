@@ -51,7 +51,9 @@ def embedded_xml(data: bytes) -> tuple[str, bytes]:
         )
     content = attachments[chosen][0]
     if len(content) > MAX_XML_BYTES:
-        raise MalformedDocument(f"embedded {chosen} is {len(content)} bytes; the limit is {MAX_XML_BYTES}")
+        raise MalformedDocument(
+            f"embedded {chosen} is {len(content)} bytes; the limit is {MAX_XML_BYTES}"
+        )
     return chosen, content
 
 

@@ -42,7 +42,7 @@ def next_attempt(
 ) -> datetime:
     """When to try again after ``attempt`` failed: exponential with jitter, at least Retry-After."""
     wait = wait_exponential_jitter(
-        initial=policy.backoff_initial, max=policy.backoff_max, jitter=policy.backoff_initial
+        multiplier=policy.backoff_initial, max=policy.backoff_max, jitter=policy.backoff_initial
     )
     state = RetryCallState(retry_object=None, fn=None, args=(), kwargs={})
     state.attempt_number = attempt

@@ -132,10 +132,15 @@ def payee(r: LocatingReader, node: Node) -> Payee | None:
 def tax_representative(r: LocatingReader, node: Node) -> TaxRepresentative | None:
     if node is None:
         return None
-    r.consume(r.node(node, "cac:PartyTaxScheme/cac:TaxScheme/cbc:ID"))
+    vat_id = None
+    for scheme in r.nodes(node, "cac:PartyTaxScheme"):
+        scheme_id = r.node(scheme, "cac:TaxScheme/cbc:ID")
+        r.consume(scheme_id)
+        if scheme_id is not None and (scheme_id.text or "").strip().upper() == "VAT":
+            vat_id = r.text(scheme, "cbc:CompanyID", "/tax_representative/vat_id")
     return TaxRepresentative(
         name=r.text(node, "cac:PartyName/cbc:Name", "/tax_representative/name"),
-        vat_id=r.text(node, "cac:PartyTaxScheme/cbc:CompanyID", "/tax_representative/vat_id"),
+        vat_id=vat_id,
         address=address(r, r.node(node, "cac:PostalAddress"), "/tax_representative/address"),
     )
 

@@ -55,6 +55,7 @@ class Rule:
     flag: Flag
     message: str
     test: Callable[[Invoice], Iterable[str]]  #: yields a JSON pointer per violation
+    ruleset: str = "en16931"  #: "en16931" (CEN) or "peppol" (Peppol BIS and national rules)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +66,7 @@ class XmlRule:
     flag: Flag
     message: str
     test: Callable[[Any], Iterable[str]]
+    ruleset: str = "en16931"
 
 
 def _modules() -> list[Any]:
@@ -87,26 +89,34 @@ def registry() -> tuple[list[Rule], list[XmlRule]]:
     if _REGISTRY is None:
         rules: list[Rule] = []
         xml_rules: list[XmlRule] = []
+        from dataclasses import replace
+
         for module in _modules():
-            rules.extend(getattr(module, "RULES", ()))
-            xml_rules.extend(getattr(module, "XML_RULES", ()))
+            ruleset = getattr(module, "RULESET", "en16931")
+            rules.extend(replace(r, ruleset=ruleset) for r in getattr(module, "RULES", ()))
+            xml_rules.extend(replace(r, ruleset=ruleset) for r in getattr(module, "XML_RULES", ()))
         _REGISTRY = (rules, xml_rules)
     return _REGISTRY
 
 
-def check(source: ReadResult | Invoice) -> list[Finding]:
-    """Run every rule; for a ReadResult the findings carry locations in the caller's input."""
+def check(source: ReadResult | Invoice, rulesets: Iterable[str] | None = None) -> list[Finding]:
+    """Run every rule (or those of ``rulesets``); for a ReadResult the findings carry locations
+    in the caller's input. XML rules run only when the caller sent UBL."""
     from formats.reading import ReadResult
 
     result = source if isinstance(source, ReadResult) else None
     invoice = result.invoice if result else source
     rules, xml_rules = registry()
+    if rulesets is not None:
+        wanted = set(rulesets)
+        rules = [r for r in rules if r.ruleset in wanted]
+        xml_rules = [r for r in xml_rules if r.ruleset in wanted]
     findings: list[Finding] = []
     for rule in rules:
         for pointer in rule.test(invoice):
             location = result.locate(pointer) if result else None
             findings.append(Finding(rule.id, rule.flag, rule.message, pointer, location))
-    if result is not None and result.root is not None:
+    if result is not None and result.root is not None and result.syntax == "ubl":
         for xml_rule in xml_rules:
             for xpath in xml_rule.test(result.root):
                 findings.append(Finding(xml_rule.id, xml_rule.flag, xml_rule.message, "", xpath))

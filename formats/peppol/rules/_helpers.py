@@ -1,0 +1,55 @@
+"""Small helpers the rule modules share: registration, presence, decimals, tolerant arithmetic."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from decimal import ROUND_FLOOR, Decimal
+
+from . import Flag, Rule, XmlRule
+
+FATAL, WARNING = Flag.FATAL, Flag.WARNING
+TWO = Decimal("0.01")
+
+
+class Registry:
+    """Collects a module's rules: ``@reg.rule("BR-01", "message")`` on a generator function."""
+
+    def __init__(self) -> None:
+        self.rules: list[Rule] = []
+        self.xml_rules: list[XmlRule] = []
+
+    def rule(self, rule_id: str, message: str, flag: Flag = FATAL) -> Callable:
+        def register(fn: Callable[..., Iterable[str]]) -> Callable[..., Iterable[str]]:
+            self.rules.append(Rule(rule_id, flag, f"[{rule_id}]-{message}", fn))
+            return fn
+
+        return register
+
+    def xml(self, rule_id: str, message: str, flag: Flag = FATAL) -> Callable:
+        def register(fn: Callable[..., Iterable[str]]) -> Callable[..., Iterable[str]]:
+            self.xml_rules.append(XmlRule(rule_id, flag, f"[{rule_id}]-{message}", fn))
+            return fn
+
+        return register
+
+
+def blank(value: object) -> bool:
+    """Absent or only whitespace (XPath ``normalize-space(x) = ''``)."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def decimals(value: Decimal | None) -> int:
+    """Digits after the decimal point as written (``10.500`` → 3)."""
+    if value is None:
+        return 0
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def round2(value: Decimal) -> Decimal:
+    """XPath ``round(x * 100) div 100``: XPath rounds halves towards positive infinity."""
+    return (value * 100 + Decimal("0.5")).to_integral_value(rounding=ROUND_FLOOR) / 100
+
+
+def enumerate_lines(invoice) -> Iterator[tuple[int, object]]:
+    return enumerate(invoice.lines)
