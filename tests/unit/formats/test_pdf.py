@@ -65,7 +65,7 @@ def test_pdf_is_pdf_a_3b(swedish_pdf, tmp_path):
     ).stdout.decode()
     assert 'pdfaid:part="3"' in meta and 'pdfaid:conformance="B"' in meta
     assert (
-        "PDF version:    1.7"
+        "PDF version:     1.7"
         in subprocess.run(["pdfinfo", str(path)], capture_output=True, check=True).stdout.decode()
     )
 
