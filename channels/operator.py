@@ -159,6 +159,16 @@ class OperatorChannel:
         except aiohttp.ClientError as exc:
             raise RemoteUnavailable(f"operator {operator.name} unreachable: {exc}") from exc
 
+    async def collect_acknowledgements(self) -> list[tuple[str, bytes]]:
+        """Acknowledgement files of every SFTP operator (HTTP operators answer synchronously)."""
+        from .operator_sftp import collect_acknowledgements
+
+        found: list[tuple[str, bytes]] = []
+        for operator in self.operators.values():
+            if operator.transport == "sftp":
+                found += await collect_acknowledgements(operator)
+        return found
+
     async def aclose(self) -> None:
         return None
 

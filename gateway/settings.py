@@ -50,6 +50,7 @@ class Settings:
     worker: WorkerSettings = field(default_factory=WorkerSettings)
     channels: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: {"spool": {}})
     webhook_timeout: float = 10.0
+    ack_poll_seconds: float = 60.0  #: how often print/operator acknowledgement files are collected
 
     @property
     def db_url(self) -> str:

@@ -91,6 +91,7 @@ async def submit(
             number=invoice.number,
             kind=str(invoice.kind),
             buyer_name=invoice.buyer.name if invoice.buyer else None,
+            seller_name=invoice.seller.name if invoice.seller else None,
             buyer_key=(routing.lookup_keys(invoice) or [None])[0],
             currency=invoice.currency,
             payable=format(invoice.totals.payable, "f")

@@ -195,6 +195,7 @@ class Worker:
             "amount": invoice["payable"] or "",
             "due_date": invoice["due_date"] or "",
             "buyer_name": invoice["buyer_name"] or "",
+            "seller_name": invoice["seller_name"] or "",
         }
         return Envelope(
             delivery_id=claim.delivery_id,

@@ -81,6 +81,7 @@ class Acceptance:
     recipient: Mapping[str, Any]
     documents: tuple[RenderedDocument, ...]
     detail: Mapping[str, Any] = field(default_factory=dict)
+    seller_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,6 +303,7 @@ class Ledger(DeliveryLedger, QueryLedger):
                         tenant_id=a.tenant_id,
                         number=a.number,
                         kind=a.kind,
+                        seller_name=a.seller_name,
                         buyer_name=a.buyer_name,
                         buyer_key=a.buyer_key,
                         currency=a.currency,
@@ -377,7 +379,9 @@ class Ledger(DeliveryLedger, QueryLedger):
             from sqlalchemy.dialects.postgresql import insert as upsert
         else:
             from sqlalchemy.dialects.sqlite import insert as upsert
-        await conn.execute(upsert(t.blobs).values(sha256=digest, content=content).on_conflict_do_nothing())
+        await conn.execute(
+            upsert(t.blobs).values(sha256=digest, content=content).on_conflict_do_nothing()
+        )
         return digest
 
     async def add_delivery(

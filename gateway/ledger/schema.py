@@ -101,6 +101,7 @@ invoices = Table(
     Column("tenant_id", Id, ForeignKey("tenants.id"), nullable=False),
     Column("number", String(200)),
     Column("kind", String(20), nullable=False),
+    Column("seller_name", String(300)),
     Column("buyer_name", String(300)),
     Column("buyer_key", String(200)),
     Column("currency", String(3)),

@@ -10,7 +10,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from aiohttp import web
 
-from .. import notify, watchdog
+from .. import notify, signals, watchdog
 from ..channels import build_channels, channel_type
 from ..intake import Problem
 from ..ledger import Ledger
@@ -117,7 +117,14 @@ def create_app(
         tasks = [
             asyncio.create_task(notify.run(led, settings.webhook_timeout)),
             asyncio.create_task(watchdog.run(led, settings)),
+            asyncio.create_task(
+                signals.poll_acknowledgements(led, channels, settings.ack_poll_seconds)
+            ),
         ]
+        bounce_server = None
+        for name, config in settings.channels.items():
+            if channel_type(settings, name) == "email" and config.get("bounce_listen"):
+                bounce_server = await signals.start_bounce_receiver(led, config["bounce_listen"])
         worker = None
         if run_worker:
             worker = Worker(led, channels, settings)
@@ -131,6 +138,7 @@ def create_app(
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await signals.stop(bounce_server)
         for channel in channels.values():
             await channel.aclose()
         if executor is not None:
