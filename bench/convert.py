@@ -74,7 +74,9 @@ def main() -> None:
         reference = _rate(lambda data=data: etree.tostring(etree.fromstring(data)))
         for target, (_, write) in codecs.items():
             rate = _rate(lambda data=data, read=read, write=write: write(read(data).invoice))
-            print(f"{source + ' → ' + target:<26}{rate:>10.0f}{reference:>10.0f}{reference / rate:>7.1f}x")
+            print(
+                f"{source + ' → ' + target:<26}{rate:>10.0f}{reference:>10.0f}{reference / rate:>7.1f}x"
+            )
 
 
 if __name__ == "__main__":

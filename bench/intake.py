@@ -57,8 +57,14 @@ async def wait_up(session: aiohttp.ClientSession, url: str) -> None:
     raise SystemExit(f"server at {url} did not start")
 
 
-async def post(session, url: str, key: str, body: bytes, number: str, latencies: list[float]) -> bool:
-    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json", "Idempotency-Key": number}
+async def post(
+    session, url: str, key: str, body: bytes, number: str, latencies: list[float]
+) -> bool:
+    headers = {
+        "Authorization": f"Bearer {key}",
+        "Content-Type": "application/json",
+        "Idempotency-Key": number,
+    }
     start = time.perf_counter()
     async with session.post(f"{url}/v1/invoices", data=body, headers=headers) as r:
         await r.read()
@@ -75,7 +81,9 @@ def bodies(count: int, tag: str) -> list[tuple[str, bytes]]:
     return out
 
 
-async def full_load(urls: list[str], key: str, count: int, seconds: float, concurrency: int = 32) -> tuple[float, int]:
+async def full_load(
+    urls: list[str], key: str, count: int, seconds: float, concurrency: int = 32
+) -> tuple[float, int]:
     work = bodies(count, f"L{uuid.uuid4().hex[:6]}")
     latencies: list[float] = []
     accepted = 0
@@ -107,7 +115,11 @@ async def paced(urls: list[str], key: str, rate: float, seconds: float) -> list[
             delay = start + i / rate - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(post(session, urls[i % len(urls)], key, body, number, latencies)))
+            tasks.append(
+                asyncio.create_task(
+                    post(session, urls[i % len(urls)], key, body, number, latencies)
+                )
+            )
         await asyncio.gather(*tasks)
     return latencies
 
@@ -120,9 +132,19 @@ async def raw_ledger_rate(url: str, count: int) -> float:
     for number, body in work:
         await ledger.accept(
             Acceptance(
-                tenant_id=tenant.id, idempotency_key=number, body_hash=number, number=number, kind="invoice",
-                buyer_name="B", buyer_key="0007:5567321707", currency="SEK", payable="1.00", due_date=None,
-                plan=("spool",), recipient={}, documents=(RenderedDocument("original", "application/json", body),),
+                tenant_id=tenant.id,
+                idempotency_key=number,
+                body_hash=number,
+                number=number,
+                kind="invoice",
+                buyer_name="B",
+                buyer_key="0007:5567321707",
+                currency="SEK",
+                payable="1.00",
+                due_date=None,
+                plan=("spool",),
+                recipient={},
+                documents=(RenderedDocument("original", "application/json", body),),
             )
         )
     elapsed = time.perf_counter() - start
@@ -143,20 +165,39 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=3000)
     parser.add_argument("--seconds", type=float, default=15)
-    parser.add_argument("--postgres", action="store_true", help="two servers on a fresh PostgreSQL database")
+    parser.add_argument(
+        "--postgres", action="store_true", help="two servers on a fresh PostgreSQL database"
+    )
     args = parser.parse_args()
     data = Path(tempfile.mkdtemp(prefix="fp-bench-"))
-    env = {**os.environ, "FAKTURAPORT_DATA_DIR": str(data), "FAKTURAPORT_LOG_LEVEL": "ERROR", "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "FAKTURAPORT_DATA_DIR": str(data),
+        "FAKTURAPORT_LOG_LEVEL": "ERROR",
+        "PYTHONPATH": str(ROOT),
+    }
     servers = 1
     if args.postgres:
         env["FAKTURAPORT_DATABASE_URL"] = create_postgres_db()
         servers = 2
-    created = subprocess.run([sys.executable, "-m", "gateway", "tenant", "create", "bench"], env=env, capture_output=True, text=True, check=True)
+    created = subprocess.run(
+        [sys.executable, "-m", "gateway", "tenant", "create", "bench"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     key = created.stdout.split("store it now): ")[1].strip()
     procs, urls = [], []
     for _ in range(servers):
         port = free_port()
-        procs.append(subprocess.Popen([sys.executable, "-m", "gateway", "serve"], env={**env, "FAKTURAPORT_LISTEN": f"127.0.0.1:{port}"}, stderr=subprocess.DEVNULL))
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "gateway", "serve"],
+                env={**env, "FAKTURAPORT_LISTEN": f"127.0.0.1:{port}"},
+                stderr=subprocess.DEVNULL,
+            )
+        )
         urls.append(f"http://127.0.0.1:{port}")
     try:
         async with aiohttp.ClientSession() as session:
@@ -175,9 +216,13 @@ async def main() -> None:
     backend = "PostgreSQL, 2 servers" if args.postgres else "SQLite, 1 server"
     print(f"intake over HTTP ({backend}, includes validation and UBL rendering)")
     print(f"  full load      {rate:8.0f} accepted/s ({accepted} invoices)   target >= 1000/s")
-    print(f"  paced 500/s    p50 {statistics.median(ms):6.1f} ms   p99 {ms[int(len(ms) * 0.99) - 1]:6.1f} ms   target p99 < 50 ms")
+    print(
+        f"  paced 500/s    p50 {statistics.median(ms):6.1f} ms   p99 {ms[int(len(ms) * 0.99) - 1]:6.1f} ms   target p99 < 50 ms"
+    )
     print(f"  server RSS     {', '.join(f'{r:.0f} MB' for r in rss)}   target < 200 MB")
-    print(f"  raw ledger     {raw:8.0f} accepts/s (one connection, no HTTP)   HTTP/raw = {rate / raw:4.2f}")
+    print(
+        f"  raw ledger     {raw:8.0f} accepts/s (one connection, no HTTP)   HTTP/raw = {rate / raw:4.2f}"
+    )
 
 
 if __name__ == "__main__":
