@@ -27,6 +27,7 @@ from .deliveries import Claim, DeliveryLedger, EvidenceItem
 from .migrations import migrate
 from .queries import QueryLedger
 from .states import WEBHOOK_EVENTS, DeliveryStatus, EventType, InvoiceStatus
+from .users import UserLedger
 
 __all__ = [
     "AcceptResult",
@@ -96,7 +97,7 @@ def _hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-class Ledger(DeliveryLedger, QueryLedger):
+class Ledger(DeliveryLedger, QueryLedger, UserLedger):
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name

@@ -18,7 +18,14 @@ async def _v1_initial(conn: AsyncConnection) -> None:
     await conn.run_sync(schema.metadata.create_all)
 
 
-STEPS: tuple[Callable[[AsyncConnection], Awaitable[None]], ...] = (_v1_initial,)
+async def _v2_users(conn: AsyncConnection) -> None:
+    """Finance users and their sessions (the dashboard)."""
+    await conn.run_sync(
+        lambda sync: schema.metadata.create_all(sync, tables=[schema.users, schema.sessions])
+    )
+
+
+STEPS: tuple[Callable[[AsyncConnection], Awaitable[None]], ...] = (_v1_initial, _v2_users)
 
 
 async def current_version(conn: AsyncConnection) -> int:

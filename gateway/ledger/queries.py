@@ -251,6 +251,23 @@ class QueryLedger:
             and in_flight == sum(n for s, n in counts.items() if not InvoiceStatus(s).is_terminal),
         }
 
+    async def list_inbox(self, tenant_id: str, limit: int = 100) -> list[dict[str, Any]]:
+        """Documents received for this tenant (over Peppol), newest first."""
+        async with self.engine.connect() as conn:
+            rows = (
+                (
+                    await conn.execute(
+                        select(t.inbox)
+                        .where(t.inbox.c.tenant_id == tenant_id)
+                        .order_by(t.inbox.c.received_at.desc())
+                        .limit(limit)
+                    )
+                )
+                .mappings()
+                .all()
+            )
+        return [dict(r) for r in rows]
+
     async def status_counts(self) -> dict[str, int]:
         """Invoices by status over all tenants (for /metrics)."""
         async with self.engine.connect() as conn:

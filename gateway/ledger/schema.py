@@ -114,6 +114,7 @@ invoices = Table(
     Column("recipient", JSON, nullable=False),
     Column("current_channel", String(40)),
     Column("overdue", Integer, nullable=False, default=0),
+    Column("handled_at", Stamp),  #: a person marked the failure as handled (cleared by a retry)
     Column("created_at", Stamp, nullable=False),
     Column("updated_at", Stamp, nullable=False),
     UniqueConstraint("tenant_id", "idempotency_key", name="uq_invoice_idempotency"),
@@ -235,4 +236,24 @@ inbox = Table(
     Column("status", String(20), nullable=False),
     Column("received_at", Stamp, nullable=False),
     Column("acked_at", Stamp),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("tenant_id", Id, ForeignKey("tenants.id"), nullable=False),
+    Column("username", String(200), nullable=False, unique=True),
+    Column("password_hash", String(300), nullable=False),
+    Column("role", String(20), nullable=False),  #: "viewer" (read-only) or "operator"
+    Column("created_at", Stamp, nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("expires_at", Stamp, nullable=False),
 )

@@ -41,6 +41,7 @@ class EventType(StrEnum):
     RETRY_REQUESTED = "invoice.retry_requested"
     REDIRECTED = "invoice.redirected"
     RECEIVED = "invoice.received"
+    HANDLED = "invoice.handled"  #: a person marked a failure as handled, with a comment
 
 
 #: Events an ERP can subscribe to by webhook.

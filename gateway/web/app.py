@@ -16,7 +16,7 @@ from ..intake import Problem
 from ..ledger import Ledger
 from ..settings import Settings
 from ..worker import Worker
-from . import api
+from . import api, ui
 from .context import CTX, REQUEST_ID, SETTINGS, TENANT, WORKER, AppContext
 from .metrics import Metrics
 from .openapi import document as openapi_document
@@ -79,6 +79,10 @@ async def metrics(request: web.Request) -> web.Response:
     return web.Response(body=ctx.metrics.render(), content_type="text/plain", charset="utf-8")
 
 
+async def to_dashboard(request: web.Request) -> web.Response:
+    raise web.HTTPFound("/ui/")
+
+
 async def openapi(request: web.Request) -> web.Response:
     return web.json_response(openapi_document(request.app))
 
@@ -87,11 +91,13 @@ def create_app(
     settings: Settings, *, run_worker: bool = True, ledger: Ledger | None = None
 ) -> web.Application:
     app = web.Application(
-        middlewares=[request_context, problems_middleware, bearer_auth],
+        middlewares=[request_context, problems_middleware, bearer_auth, ui.ui_session],
         client_max_size=settings.max_body_bytes,
     )
     app[SETTINGS] = settings
     app.router.add_routes(api.routes)
+    app.router.add_routes(ui.routes)
+    app.router.add_get("/", to_dashboard)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/v1/openapi.json", openapi)

@@ -90,11 +90,14 @@ DESCRIPTIONS: dict[tuple[str, str], dict[str, Any]] = {
 
 
 def described_routes(app: web.Application) -> list[tuple[str, str]]:
+    """The HTTP API's routes; the dashboard (/ui) is HTML for people and not part of it."""
     found = []
     for route in app.router.routes():
         if route.method in ("HEAD", "OPTIONS") or route.resource is None:
             continue
         path = route.resource.canonical
+        if path == "/" or path.startswith("/ui"):
+            continue
         found.append((route.method, path))
     return found
 
