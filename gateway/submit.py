@@ -23,6 +23,7 @@ from . import routing
 from .channels import DOCUMENT_FOR
 from .intake import Problem, parse
 from .ledger import Acceptance, AcceptResult, Ledger, RenderedDocument, Tenant
+from .receivables.terms import customer_of, reference_of, with_reference
 
 log = logging.getLogger("fakturaport.submit")
 
@@ -61,7 +62,7 @@ async def submit(
     executor: Executor | None = None,
 ) -> Submitted:
     source = parse(body, content_type)
-    invoice = complete(source.invoice)
+    invoice = with_reference(complete(source.invoice))
     # Rules judge the completed invoice; locations still point into what the caller sent.
     findings = check(replace(source, invoice=invoice))
     fatal = [f for f in findings if f.is_fatal]
@@ -92,6 +93,11 @@ async def submit(
             kind=str(invoice.kind),
             buyer_name=invoice.buyer.name if invoice.buyer else None,
             seller_name=invoice.seller.name if invoice.seller else None,
+            receivable={
+                "reference": reference_of(invoice),
+                "customer": customer_of(invoice),
+                "customer_type": (entry or {}).get("customer_type") or "company",
+            },
             buyer_key=(routing.lookup_keys(invoice) or [None])[0],
             currency=invoice.currency,
             payable=format(invoice.totals.payable, "f")

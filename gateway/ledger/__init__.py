@@ -15,6 +15,7 @@ import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import event as sa_event
@@ -26,6 +27,7 @@ from . import schema as t
 from .deliveries import Claim, DeliveryLedger, EvidenceItem
 from .migrations import migrate
 from .queries import QueryLedger
+from .receivables import ReceivableLedger
 from .states import WEBHOOK_EVENTS, DeliveryStatus, EventType, InvoiceStatus
 from .users import UserLedger
 
@@ -83,6 +85,8 @@ class Acceptance:
     documents: tuple[RenderedDocument, ...]
     detail: Mapping[str, Any] = field(default_factory=dict)
     seller_name: str | None = None
+    #: the open item to track (reference, customer, customer_type); None: not followed to payment
+    receivable: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +101,7 @@ def _hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-class Ledger(DeliveryLedger, QueryLedger, UserLedger):
+class Ledger(DeliveryLedger, QueryLedger, UserLedger, ReceivableLedger):
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
@@ -326,6 +330,19 @@ class Ledger(DeliveryLedger, QueryLedger, UserLedger):
                 delivery_id = await self.add_delivery(
                     conn, a.tenant_id, invoice_id, a.plan[0], 0, stamp
                 )
+                if a.receivable is not None and a.currency and a.payable is not None:
+                    await self.open_item(
+                        conn,
+                        invoice_id,
+                        a.tenant_id,
+                        reference=a.receivable.get("reference"),
+                        customer=a.receivable.get("customer"),
+                        customer_type=a.receivable.get("customer_type", "company"),
+                        currency=a.currency,
+                        amount=Decimal(a.payable),
+                        due_date=a.due_date,
+                        credit=a.kind == "credit_note",
+                    )
                 await self.record_event(
                     conn,
                     a.tenant_id,

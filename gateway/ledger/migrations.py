@@ -25,7 +25,18 @@ async def _v2_users(conn: AsyncConnection) -> None:
     )
 
 
-STEPS: tuple[Callable[[AsyncConnection], Awaitable[None]], ...] = (_v1_initial, _v2_users)
+async def _v3_receivables(conn: AsyncConnection) -> None:
+    """Open items and imported payments (receivables follow-through)."""
+    await conn.run_sync(
+        lambda sync: schema.metadata.create_all(sync, tables=[schema.receivables, schema.payments])
+    )
+
+
+STEPS: tuple[Callable[[AsyncConnection], Awaitable[None]], ...] = (
+    _v1_initial,
+    _v2_users,
+    _v3_receivables,
+)
 
 
 async def current_version(conn: AsyncConnection) -> int:

@@ -257,3 +257,43 @@ sessions = Table(
     Column("csrf", String(64), nullable=False),
     Column("expires_at", Stamp, nullable=False),
 )
+
+receivables = Table(
+    "receivables",
+    metadata,
+    Column("invoice_id", Id, ForeignKey("invoices.id"), primary_key=True),
+    Column("tenant_id", Id, nullable=False),
+    Column("reference", String(40)),
+    Column("customer", String(200)),
+    Column("customer_type", String(20), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("amount", String(40), nullable=False),
+    Column("open_amount", String(40), nullable=False),
+    Column("due_date", String(10)),
+    Column(
+        "state", String(30), nullable=False
+    ),  #: open, partly_paid, paid, credited, in_reminder, collection, written_off
+    Column("reminders_sent", Integer, nullable=False, default=0),
+    Column("compensation_charged", Integer, nullable=False, default=0),
+    Column("updated_at", Stamp, nullable=False),
+)
+Index("ix_receivables_tenant_state", receivables.c.tenant_id, receivables.c.state)
+
+payments = Table(
+    "payments",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("tenant_id", Id, nullable=False),
+    Column("source", String(20), nullable=False),
+    Column("external_id", String(100), nullable=False),
+    Column("amount", String(40), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("reference", String(100)),
+    Column("payer", String(200)),
+    Column("booked_on", String(10)),
+    Column("invoice_id", Id),
+    Column("applied", String(40)),
+    Column("state", String(20), nullable=False),  #: matched, unmatched, assigned
+    Column("imported_at", Stamp, nullable=False),
+    UniqueConstraint("tenant_id", "source", "external_id", name="uq_payment_external"),
+)

@@ -16,7 +16,7 @@ from ..intake import Problem
 from ..ledger import Ledger
 from ..settings import Settings
 from ..worker import Worker
-from . import api, ui
+from . import api, receivables_api, ui
 from .context import CTX, REQUEST_ID, SETTINGS, TENANT, WORKER, AppContext
 from .metrics import Metrics
 from .openapi import document as openapi_document
@@ -96,6 +96,7 @@ def create_app(
     )
     app[SETTINGS] = settings
     app.router.add_routes(api.routes)
+    app.router.add_routes(receivables_api.routes)
     app.router.add_routes(ui.routes)
     app.router.add_get("/", to_dashboard)
     app.router.add_get("/healthz", healthz)

@@ -79,6 +79,24 @@ DESCRIPTIONS: dict[tuple[str, str], dict[str, Any]] = {
         "summary": "Add a webhook endpoint; the signing secret is returned once"
     },
     ("DELETE", "/v1/webhooks/{id}"): {"summary": "Remove a webhook endpoint"},
+    ("POST", "/v1/payments/import"): {
+        "summary": "Import a BgMax or camt.054 payment file; payments are matched to open items (idempotent)"
+    },
+    ("GET", "/v1/payments"): {
+        "summary": "Imported payments (state=unmatched for those needing a person)"
+    },
+    ("POST", "/v1/payments/{id}/assign"): {
+        "summary": 'Assign an unmatched payment to an invoice: {"invoice_id": …}'
+    },
+    ("GET", "/v1/receivables/ageing"): {
+        "summary": "Ageing report: open amounts by days overdue, per customer and in total"
+    },
+    ("GET", "/v1/receivables/reminders-due"): {
+        "summary": "Reminders due today with interest and fees to date"
+    },
+    ("GET", "/v1/receivables/{invoice_id}"): {
+        "summary": "The open item of an invoice: amount, open amount, state, reference"
+    },
     ("GET", "/v1/schema/invoice.json"): {
         "summary": "JSON Schema of the canonical invoice",
         "security": [],
