@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 from formats.convert import MEDIA_TYPES, write
 from formats.errors import FormatError
-from formats.model import Invoice, complete
+from formats.model import PEPPOL_BIS3_CUSTOMIZATION, PEPPOL_BIS3_PROFILE, Invoice, complete
 from formats.peppol.rules import check
 
 from . import routing
@@ -37,6 +37,17 @@ class Submitted:
     result: AcceptResult
     plan: tuple[str, ...]
     warnings: tuple[dict, ...]
+
+
+def as_peppol_bis(invoice: Invoice) -> Invoice:
+    """The invoice as a Peppol BIS Billing 3.0 document (specification and process identifiers)."""
+    if (invoice.customization_id or "").startswith(PEPPOL_BIS3_CUSTOMIZATION):
+        return invoice
+    return replace(
+        invoice,
+        customization_id=PEPPOL_BIS3_CUSTOMIZATION,
+        profile_id=invoice.profile_id or PEPPOL_BIS3_PROFILE,
+    )
 
 
 def finding_dict(f) -> dict:
@@ -63,8 +74,23 @@ async def submit(
 ) -> Submitted:
     source = parse(body, content_type)
     invoice = with_reference(complete(source.invoice))
+    entry = await ledger.find_recipient(tenant.id, routing.lookup_keys(invoice))
+    try:
+        route = routing.plan(
+            invoice, entry, configured=configured, default=default_plan, override=plan_override
+        )
+    except routing.NoRoute as exc:
+        raise Problem(422, "No delivery channel", str(exc), kind="/problems/no-route") from exc
+    # EN 16931 always; the Peppol BIS rules when the invoice leaves over Peppol, which also makes
+    # a CII or Svefaktura source a BIS 3.0 document (its specification and process identifiers).
+    over_peppol = any(configured.get(name) == "peppol" for name in route.plan)
+    if over_peppol:
+        invoice = as_peppol_bis(invoice)
+    rulesets = (
+        ("en16931", "peppol") if over_peppol or source.syntax in ("ubl", "json") else ("en16931",)
+    )
     # Rules judge the completed invoice; locations still point into what the caller sent.
-    findings = check(replace(source, invoice=invoice))
+    findings = check(replace(source, invoice=invoice), rulesets=rulesets)
     fatal = [f for f in findings if f.is_fatal]
     if fatal:
         raise Problem(
@@ -74,13 +100,6 @@ async def submit(
             kind="/problems/invalid-invoice",
             errors=tuple(finding_dict(f) for f in findings),
         )
-    entry = await ledger.find_recipient(tenant.id, routing.lookup_keys(invoice))
-    try:
-        route = routing.plan(
-            invoice, entry, configured=configured, default=default_plan, override=plan_override
-        )
-    except routing.NoRoute as exc:
-        raise Problem(422, "No delivery channel", str(exc), kind="/problems/no-route") from exc
     documents = await _render(invoice, body, content_type, route.plan, configured, executor)
     key = idempotency_key or hashlib.sha256(body).hexdigest()
     body_hash = hashlib.sha256(body + b"\0" + ",".join(plan_override or ()).encode()).hexdigest()
