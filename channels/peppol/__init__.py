@@ -1,0 +1,163 @@
+"""Channel ``peppol``: the invoice as Peppol BIS UBL in an SBDH, sent over AS4 to the recipient's
+access point, with the signed receipt as proof.
+
+Settings (``[channels.peppol]``): ``key_file`` + ``cert_file`` (or ``pkcs12_file`` +
+``pkcs12_password``) of our AP, ``truststore`` (PEM: the Peppol root and AP CA), ``country_c1``
+(default for the SBDH), ``timeout``, and the receiving endpoints: ``endpoints`` maps participant
+ids to ``{url, certificate}`` for bilateral set-ups and tests; otherwise the SMP is asked
+(``channels.peppol.smp``).
+
+Outcomes: a verified receipt (or "duplicate" for our own MessageId) is delivered; HTTP 5xx,
+timeouts, garbage and ebMS errors that a resend may cure are transient; PEPPOL:NOT_SERVICED, a
+security or policy failure, an unknown participant or an untrusted endpoint certificate are
+permanent and pass the invoice on to the next channel.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from cryptography import x509
+
+from formats.errors import FormatError
+from formats.peppol.identifiers import (
+    CREDIT_NOTE_DOCUMENT_TYPE,
+    INVOICE_DOCUMENT_TYPE,
+    ParticipantId,
+)
+from formats.peppol.sbdh import wrap
+
+from .. import (
+    DeliveryTimeout,
+    EndpointCertificateInvalid,
+    Envelope,
+    Evidence,
+    LocalConfigurationError,
+    Receipt,
+    RecipientNotRegistered,
+    RemoteRejected,
+    RemoteUnavailable,
+    SignalMissing,
+)
+from . import as4_message, as4_signals
+from .keys import Identity, common_name, load_identity, verify_chain
+from .wssec import SecurityError
+
+BILLING_PROCESS = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    url: str
+    certificate: x509.Certificate
+
+    @property
+    def seat(self) -> str:
+        return common_name(self.certificate)
+
+
+class PeppolChannel:
+    name = "peppol"
+
+    def __init__(self, identity: Identity, endpoints: Mapping[str, Endpoint], *, country_c1: str = "SE",
+                 timeout: float = 60.0, smp: Any = None) -> None:
+        self.identity = identity
+        self.endpoints = {k.lower(): v for k, v in endpoints.items()}
+        self.country_c1 = country_c1
+        self.timeout = timeout
+        self.smp = smp
+
+    async def endpoint_for(self, participant: str, document_type: str) -> tuple[Endpoint, bytes | None]:
+        found = self.endpoints.get(participant.lower())
+        if found is not None:
+            return found, None
+        if self.smp is None:
+            raise RecipientNotRegistered(f"{participant} has no known Peppol endpoint (no SMP lookup configured)")
+        return await self.smp.endpoint(participant, document_type)
+
+    async def send(self, envelope: Envelope) -> Receipt:
+        receiver, sender = envelope.recipient.peppol_id, envelope.sender.peppol_id
+        if not receiver:
+            raise RecipientNotRegistered("the recipient has no Peppol participant id")
+        if not sender:
+            raise LocalConfigurationError("the sending tenant has no Peppol participant id")
+        try:
+            receiver, sender = str(ParticipantId.parse(receiver)), str(ParticipantId.parse(sender))
+        except FormatError as exc:
+            raise RecipientNotRegistered(str(exc)) from exc
+        document_type = CREDIT_NOTE_DOCUMENT_TYPE if envelope.document_type == "credit_note" else INVOICE_DOCUMENT_TYPE
+        endpoint, smp_answer = await self.endpoint_for(receiver, document_type)
+        try:
+            verify_chain(endpoint.certificate, self.identity.trust)
+        except SecurityError as exc:
+            raise EndpointCertificateInvalid(f"the receiving access point's certificate is not acceptable: {exc}") from exc
+        # The SBDH instance id is derived from the stable message id: the same on every attempt.
+        instance_id = str(uuid.uuid5(uuid.NAMESPACE_URL, envelope.message_id))
+        sbdh = wrap(envelope.document("ubl").content, sender=sender, receiver=receiver, document_type_id=document_type,
+                    process_id=BILLING_PROCESS, country_c1=envelope.meta.get("country_c1") or self.country_c1, instance_id=instance_id)
+        outgoing = as4_message.build(
+            sbdh, identity=self.identity, receiver_certificate=endpoint.certificate, receiver_seat=endpoint.seat,
+            message_id=envelope.message_id, sender=sender, receiver=receiver, document_type=document_type, process=BILLING_PROCESS,
+        )
+        content_type, answer = await self._post(endpoint.url, outgoing)
+        evidence = [Evidence(kind="as4-answer", media_type=content_type or "application/octet-stream", content=answer)]
+        if smp_answer:
+            evidence.append(Evidence(kind="smp-answer", media_type="application/xml", content=smp_answer))
+        try:
+            signal = as4_signals.read_answer(content_type, answer, self.identity, outgoing.references, envelope.message_id)
+        except SecurityError as exc:
+            raise SignalMissing(f"the answer's signature cannot be trusted: {exc}", evidence=tuple(evidence)) from exc
+        except FormatError as exc:
+            raise SignalMissing(f"the answer is not a usable ebMS signal: {exc}", evidence=tuple(evidence)) from exc
+        if signal.kind in ("receipt", "duplicate"):
+            return Receipt(channel=self.name, remote_id=envelope.message_id, received_at=datetime.now(UTC), evidence=tuple(evidence),
+                           report={"receiver_ap": endpoint.seat, "signal": signal.kind, "instance_id": instance_id})
+        detail = "; ".join(f"{code} {short}: {text}" for code, short, text in signal.errors)
+        permanent = any(code in as4_signals.PERMANENT_ERRORS or "NOT_SERVICED" in text for code, _, text in signal.errors)
+        error = RemoteRejected if permanent else RemoteUnavailable
+        raise error(f"the receiving access point answered with an ebMS error: {detail}", evidence=tuple(evidence))
+
+    async def _post(self, url: str, outgoing: as4_message.Outgoing) -> tuple[str, bytes]:
+        headers = {"Content-Type": outgoing.content_type, "MIME-Version": "1.0", "User-Agent": "fakturaport-as4"}
+        try:
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout)) as session, session.post(
+                url, data=outgoing.body, headers=headers
+            ) as response:
+                body = await response.read()
+                if response.status >= 500:
+                    raise RemoteUnavailable(f"the receiving access point answered HTTP {response.status}",
+                                            evidence=(Evidence(kind="as4-answer", media_type="text/plain", content=body[:4000]),))
+                if response.status >= 400:
+                    raise RemoteRejected(f"the receiving access point refused the request: HTTP {response.status}")
+                return response.headers.get("Content-Type", ""), body
+        except TimeoutError as exc:
+            raise DeliveryTimeout(f"no answer from {url} within {self.timeout:g} s") from exc
+        except aiohttp.ClientError as exc:
+            raise RemoteUnavailable(f"{url} unreachable: {exc}") from exc
+
+    async def aclose(self) -> None:
+        return None
+
+
+def build(config: Mapping[str, Any], *, settings: Any = None) -> PeppolChannel:
+    identity = load_identity(key_file=config.get("key_file"), cert_file=config.get("cert_file"), pkcs12_file=config.get("pkcs12_file"),
+                             pkcs12_password=config.get("pkcs12_password"), truststore=config.get("truststore", ""))
+    endpoints = {}
+    for participant, raw in (config.get("endpoints") or {}).items():
+        try:
+            certificate = x509.load_pem_x509_certificate(Path(raw["certificate"]).read_bytes())
+        except (OSError, KeyError, ValueError) as exc:
+            raise LocalConfigurationError(f"channels.peppol.endpoints.{participant}: {exc}") from exc
+        endpoints[participant] = Endpoint(raw["url"], certificate)
+    smp = None
+    if config.get("sml_zone"):
+        from .smp import SmpClient
+
+        smp = SmpClient(zone=config["sml_zone"], nameserver=config.get("dns_server"), smp_truststore=config.get("smp_truststore"))
+    return PeppolChannel(identity, endpoints, country_c1=config.get("country_c1", "SE"), timeout=float(config.get("timeout", 60)), smp=smp)
