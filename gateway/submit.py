@@ -124,7 +124,7 @@ async def submit(
             else None,
             due_date=invoice.due_date.isoformat() if invoice.due_date else None,
             plan=route.plan,
-            recipient=route.recipient,
+            recipient={**route.recipient, **_sender_of(invoice, tenant)},
             documents=documents,
             detail={"syntax": source.syntax, "skipped_channels": dict(route.skipped)},
         )
@@ -138,6 +138,16 @@ async def submit(
         )
     warnings = tuple(finding_dict(f) for f in findings if not f.is_fatal)
     return Submitted(result, route.plan, warnings)
+
+
+def _sender_of(invoice: Invoice, tenant: Tenant) -> dict[str, str | None]:
+    """Who the invoice is from on the networks: the seller's electronic address (BT-34), else the
+    tenant's own Peppol id; and the seller's country (the SBDH COUNTRY_C1)."""
+    seller = invoice.seller
+    endpoint = seller.electronic_address if seller else None
+    own = f"{endpoint.scheme}:{endpoint.value}" if endpoint and endpoint.scheme else None
+    country = seller.address.country_code if seller and seller.address else None
+    return {"sender_peppol_id": own or tenant.peppol_id, "sender_country": country}
 
 
 async def _render(

@@ -196,6 +196,7 @@ class Worker:
             "due_date": invoice["due_date"] or "",
             "buyer_name": invoice["buyer_name"] or "",
             "seller_name": invoice["seller_name"] or "",
+            "country_c1": recipient.get("sender_country") or "",
         }
         return Envelope(
             delivery_id=claim.delivery_id,
@@ -203,7 +204,7 @@ class Worker:
             tenant_id=claim.tenant_id,
             attempt=claim.attempt,
             message_id=claim.message_id,
-            sender=Address(extra={"tenant_id": claim.tenant_id}),
+            sender=Address(peppol_id=recipient.get("sender_peppol_id"), extra={"tenant_id": claim.tenant_id}),
             recipient=Address(
                 peppol_id=recipient.get("peppol_id"),
                 email=recipient.get("email"),

@@ -26,8 +26,17 @@ class SecurityError(Exception):
     """A signature, certificate or encryption check failed; the message says which."""
 
 
-def c14n(element: etree._Element) -> bytes:
-    return etree.tostring(element, method="c14n", exclusive=True, with_comments=False)
+def c14n(element: etree._Element, inclusive: list[str] | None = None) -> bytes:
+    return etree.tostring(element, method="c14n", exclusive=True, with_comments=False, inclusive_ns_prefixes=inclusive or None)
+
+
+def _inclusive_prefixes(algorithm_holder: etree._Element | None) -> list[str]:
+    """The ``ec:InclusiveNamespaces PrefixList`` of an exclusive-c14n method or transform (WSS4J
+    and libxmlsec1 senders put the SOAP prefix there)."""
+    if algorithm_holder is None:
+        return []
+    found = algorithm_holder.find(f"{{{EXC_C14N}}}InclusiveNamespaces")
+    return (found.get("PrefixList") or "").split() if found is not None else []
 
 
 def digest(data: bytes) -> str:
@@ -85,14 +94,16 @@ def verify_signature(
     for ref in info.iterfind(f"{{{DS}}}Reference"):
         uri = ref.get("URI") or ""
         expected = (ref.findtext(f"{{{DS}}}DigestValue") or "").strip()
-        transforms = [t.get("Algorithm") for t in ref.iterfind(f"{{{DS}}}Transforms/{{{DS}}}Transform")]
+        steps = list(ref.iterfind(f"{{{DS}}}Transforms/{{{DS}}}Transform"))
+        transforms = [t.get("Algorithm") for t in steps]
         if uri.startswith("cid:"):
             content = attachments.get(uri[4:])
             if content is None or SWA_CONTENT_SIGNATURE not in transforms:
                 raise SecurityError(f"signed attachment {uri} is missing")
             actual = digest(content)
         elif uri.startswith("#") and uri[1:] in ids:
-            actual = digest(c14n(ids[uri[1:]]))
+            inclusive = [p for t in steps if t.get("Algorithm") == EXC_C14N for p in _inclusive_prefixes(t)]
+            actual = digest(c14n(ids[uri[1:]], inclusive))
         else:
             raise SecurityError(f"signed reference {uri} not found in the message")
         if actual != expected:
@@ -101,7 +112,8 @@ def verify_signature(
     if required is not None:
         required([u for u, _ in checked])
     try:
-        certificate.public_key().verify(base64.b64decode(value), c14n(info), padding.PKCS1v15(), hashes.SHA256())
+        canonical = c14n(info, _inclusive_prefixes(info.find(f"{{{DS}}}CanonicalizationMethod")))
+        certificate.public_key().verify(base64.b64decode(value), canonical, padding.PKCS1v15(), hashes.SHA256())
     except (InvalidSignature, ValueError) as exc:
         raise SecurityError("the signature value does not verify with the signer's certificate") from exc
     return checked

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from . import schema as t
 from .deliveries import Claim, DeliveryLedger, EvidenceItem
+from .inbox import InboxLedger
 from .migrations import migrate
 from .queries import QueryLedger
 from .receivables import ReceivableLedger
@@ -101,7 +102,7 @@ def _hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-class Ledger(DeliveryLedger, QueryLedger, UserLedger, ReceivableLedger):
+class Ledger(DeliveryLedger, QueryLedger, UserLedger, ReceivableLedger, InboxLedger):
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name

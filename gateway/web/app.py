@@ -16,14 +16,14 @@ from ..intake import Problem
 from ..ledger import Ledger
 from ..settings import Settings
 from ..worker import Worker
-from . import api, receivables_api, ui
+from . import api, as4, receivables_api, ui
 from .context import CTX, REQUEST_ID, SETTINGS, TENANT, WORKER, AppContext
 from .metrics import Metrics
 from .openapi import document as openapi_document
 from .problems import problem_response, problems_middleware
 
 log = logging.getLogger("fakturaport.web")
-_PUBLIC = ("/v1/openapi.json", "/v1/schema/invoice.json")
+_PUBLIC = ("/v1/openapi.json", "/v1/schema/invoice.json")  # /as4 is outside /v1: AS4 authenticates by signature
 
 
 @web.middleware
@@ -97,6 +97,8 @@ def create_app(
     app[SETTINGS] = settings
     app.router.add_routes(api.routes)
     app.router.add_routes(receivables_api.routes)
+    app.router.add_routes(as4.routes)
+    app.router.add_post("/as4", as4.receive)
     app.router.add_routes(ui.routes)
     app.router.add_get("/", to_dashboard)
     app.router.add_get("/healthz", healthz)

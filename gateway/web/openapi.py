@@ -97,6 +97,10 @@ DESCRIPTIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/v1/receivables/{invoice_id}"): {
         "summary": "The open item of an invoice: amount, open amount, state, reference"
     },
+    ("GET", "/v1/inbox"): {"summary": "Documents received over Peppol"},
+    ("GET", "/v1/inbox/{id}"): {"summary": "A received document (the SBDH-wrapped business document)"},
+    ("POST", "/v1/inbox/{id}/ack"): {"summary": "Acknowledge a received document"},
+    ("POST", "/as4"): {"summary": "Peppol AS4 inbound (receiving access point): signed and encrypted ebMS3 messages", "security": []},
     ("GET", "/v1/schema/invoice.json"): {
         "summary": "JSON Schema of the canonical invoice",
         "security": [],
