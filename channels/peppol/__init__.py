@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -46,20 +45,11 @@ from .. import (
     SignalMissing,
 )
 from . import as4_message, as4_signals
-from .keys import Identity, common_name, load_identity, verify_chain
+from .endpoint import Endpoint
+from .keys import Identity, load_identity, verify_chain
 from .wssec import SecurityError
 
 BILLING_PROCESS = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    url: str
-    certificate: x509.Certificate
-
-    @property
-    def seat(self) -> str:
-        return common_name(self.certificate)
 
 
 class PeppolChannel:
@@ -142,7 +132,8 @@ class PeppolChannel:
             raise RemoteUnavailable(f"{url} unreachable: {exc}") from exc
 
     async def aclose(self) -> None:
-        return None
+        if self.smp is not None:
+            await self.smp.aclose()
 
 
 def build(config: Mapping[str, Any], *, settings: Any = None) -> PeppolChannel:
@@ -159,5 +150,6 @@ def build(config: Mapping[str, Any], *, settings: Any = None) -> PeppolChannel:
     if config.get("sml_zone"):
         from .smp import SmpClient
 
-        smp = SmpClient(zone=config["sml_zone"], nameserver=config.get("dns_server"), smp_truststore=config.get("smp_truststore"))
+        smp = SmpClient(zone=config["sml_zone"], nameserver=config.get("dns_server"), smp_truststore=config.get("smp_truststore"),
+                        cache_seconds=float(config.get("smp_cache_seconds", 300)), timeout=float(config.get("lookup_timeout", 10)))
     return PeppolChannel(identity, endpoints, country_c1=config.get("country_c1", "SE"), timeout=float(config.get("timeout", 60)), smp=smp)
