@@ -38,6 +38,7 @@ from .. import (
     Envelope,
     Evidence,
     LocalConfigurationError,
+    LookupUnavailable,
     Receipt,
     RecipientNotRegistered,
     RemoteRejected,
@@ -70,6 +71,38 @@ class PeppolChannel:
         if self.smp is None:
             raise RecipientNotRegistered(f"{participant} has no known Peppol endpoint (no SMP lookup configured)")
         return await self.smp.endpoint(participant, document_type)
+
+    async def deliverability(self, participant: str) -> dict[str, Any]:
+        """Before anything is sent: per document type, is the participant reachable over Peppol,
+        through which access point, and is that access point's certificate acceptable."""
+        answer: dict[str, Any] = {}
+        for name, document_type in (("invoice", INVOICE_DOCUMENT_TYPE), ("credit_note", CREDIT_NOTE_DOCUMENT_TYPE)):
+            try:
+                endpoint, _ = await self.endpoint_for(participant, document_type)
+            except RecipientNotRegistered as exc:
+                answer[name] = {"reachable": False, "reason": str(exc)}
+                continue
+            except LookupUnavailable as exc:
+                answer[name] = {"reachable": None, "reason": f"unknown right now: {exc}"}
+                continue
+            try:
+                verify_chain(endpoint.certificate, self.identity.trust)
+                problem = None
+            except SecurityError as exc:
+                problem = str(exc)
+            answer[name] = {
+                "reachable": problem is None,
+                "access_point": endpoint.seat,
+                "url": endpoint.url,
+                "certificate": {
+                    "subject": endpoint.certificate.subject.rfc4514_string(),
+                    "not_after": endpoint.certificate.not_valid_after_utc.isoformat(),
+                    "valid": problem is None,
+                    "problem": problem,
+                },
+                **({"reason": f"the access point's certificate is not acceptable: {problem}"} if problem else {}),
+            }
+        return answer
 
     async def send(self, envelope: Envelope) -> Receipt:
         receiver, sender = envelope.recipient.peppol_id, envelope.sender.peppol_id

@@ -16,7 +16,7 @@ from ..intake import Problem
 from ..ledger import Ledger
 from ..settings import Settings
 from ..worker import Worker
-from . import api, as4, receivables_api, ui
+from . import api, as4, lookup, receivables_api, ui
 from .context import CTX, REQUEST_ID, SETTINGS, TENANT, WORKER, AppContext
 from .metrics import Metrics
 from .openapi import document as openapi_document
@@ -97,6 +97,7 @@ def create_app(
     app[SETTINGS] = settings
     app.router.add_routes(api.routes)
     app.router.add_routes(receivables_api.routes)
+    app.router.add_routes(lookup.routes)
     app.router.add_routes(as4.routes)
     app.router.add_post("/as4", as4.receive)
     app.router.add_routes(ui.routes)

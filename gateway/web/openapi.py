@@ -97,6 +97,9 @@ DESCRIPTIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/v1/receivables/{invoice_id}"): {
         "summary": "The open item of an invoice: amount, open amount, state, reference"
     },
+    ("GET", "/v1/recipients/lookup"): {
+        "summary": "Pre-flight: is a participant on Peppol (invoices, credit notes), through which access point, and which channel would be used"
+    },
     ("GET", "/v1/inbox"): {"summary": "Documents received over Peppol"},
     ("GET", "/v1/inbox/{id}"): {"summary": "A received document (the SBDH-wrapped business document)"},
     ("POST", "/v1/inbox/{id}/ack"): {"summary": "Acknowledge a received document"},

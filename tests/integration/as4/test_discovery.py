@@ -108,3 +108,42 @@ async def test_an_invoice_is_delivered_to_the_access_point_the_smp_names(kit, ne
     assert receipt.report["signal"] == "receipt"
     assert [e.kind for e in receipt.evidence] == ["as4-answer", "smp-answer"]
     assert receiver.records()[0]["ok"]
+
+
+async def test_preflight_lookup_says_whether_and_how_a_participant_is_reached(kit, network, tmp_path):
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from gateway.ledger import Ledger
+    from gateway.settings import Settings
+    from gateway.web.app import create_app
+    from tests.acceptance.conftest import auth
+
+    sml, smp, _ = network
+    _register(kit, sml, smp, url="https://ap.example.test/as4")
+    db = f"sqlite+aiosqlite:///{tmp_path / 'g.db'}"
+    settings = Settings(
+        data_dir=tmp_path, database_url=db, default_plan=("peppol", "spool"),
+        channels={"peppol": {**kit.seat("POP000001"), "sml_zone": ZONE, "dns_server": sml.address,
+                             "smp_truststore": str(kit.pki / "truststore.pem")},
+                  "spool": {"folder": str(tmp_path / "spool")}},
+    )
+    ledger = await Ledger.open(db)
+    _, key = await ledger.create_tenant("seller")
+    client = TestClient(TestServer(create_app(settings, ledger=ledger)))
+    await client.start_server()
+    try:
+        found = await (await client.get("/v1/recipients/lookup", params={"id": BUYER}, headers=auth(key))).json()
+        invoice = found["peppol"]["peppol"]["invoice"]
+        assert invoice["reachable"] is True and invoice["access_point"] == "POP000002" and invoice["certificate"]["valid"]
+        assert found["peppol"]["peppol"]["credit_note"]["reachable"] is False
+        assert found["would_use"] == "peppol"
+
+        missing = await (await client.get("/v1/recipients/lookup", params={"id": "0007:1111111111"}, headers=auth(key))).json()
+        assert missing["peppol"]["peppol"]["invoice"]["reachable"] is False
+        assert missing["would_use"] == "spool" and "not registered" in missing["plan"][0]["reason"]
+
+        bad = await client.get("/v1/recipients/lookup", params={"id": "5567321707"}, headers=auth(key))
+        assert bad.status == 422 and (await bad.json())["errors"][0]["parameter"] == "id"
+    finally:
+        await client.close()
+        await ledger.aclose()
