@@ -5,7 +5,12 @@ Settings (``[channels.peppol]``): ``key_file`` + ``cert_file`` (or ``pkcs12_file
 ``pkcs12_password``) of our AP, ``truststore`` (PEM: the Peppol root and AP CA), ``country_c1``
 (default for the SBDH), ``timeout``, and the receiving endpoints: ``endpoints`` maps participant
 ids to ``{url, certificate}`` for bilateral set-ups and tests; otherwise the SMP is asked
-(``channels.peppol.smp``).
+(``channels.peppol.smp``: ``sml_zone``, ``dns_server``, ``smp_truststore``, ``smp_cache_seconds``).
+
+MLS: every invoice asks the receiving access point for a Message Level Status (SBDH scopes
+``MLS_TO`` = our SPIS id, ``MLS_TYPE``). With ``await_mls = true`` the receipt only proves arrival
+at the receiving access point; the invoice waits for the MLS (AP/AB confirm, RE fails it over to
+the next channel) and the watchdog flags it overdue when none comes within the channel's SLA.
 
 Outcomes: a verified receipt (or "duplicate" for our own MessageId) is delivered; HTTP 5xx,
 timeouts, garbage and ebMS errors that a resend may cure are transient; PEPPOL:NOT_SERVICED, a
@@ -15,9 +20,9 @@ permanent and pass the invoice on to the next channel.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +35,7 @@ from formats.peppol.identifiers import (
     INVOICE_DOCUMENT_TYPE,
     ParticipantId,
 )
+from formats.peppol.mls import spis_id
 from formats.peppol.sbdh import wrap
 
 from .. import (
@@ -57,20 +63,26 @@ class PeppolChannel:
     name = "peppol"
 
     def __init__(self, identity: Identity, endpoints: Mapping[str, Endpoint], *, country_c1: str = "SE",
-                 timeout: float = 60.0, smp: Any = None) -> None:
+                 timeout: float = 60.0, smp: Any = None, await_mls: bool = False, mls_ack_seconds: float = 3600) -> None:
         self.identity = identity
+        self.mls_ack_window = timedelta(seconds=mls_ack_seconds)
+        self.await_mls = await_mls
+        try:
+            self.spis: str | None = spis_id(identity.seat)
+        except FormatError:
+            self.spis = None  # a seat id without the six-digit number: no MLS can be addressed to us
         self.endpoints = {k.lower(): v for k, v in endpoints.items()}
         self.country_c1 = country_c1
         self.timeout = timeout
         self.smp = smp
 
-    async def endpoint_for(self, participant: str, document_type: str) -> tuple[Endpoint, bytes | None]:
+    async def endpoint_for(self, participant: str, document_type: str, process: str = BILLING_PROCESS) -> tuple[Endpoint, bytes | None]:
         found = self.endpoints.get(participant.lower())
         if found is not None:
             return found, None
         if self.smp is None:
             raise RecipientNotRegistered(f"{participant} has no known Peppol endpoint (no SMP lookup configured)")
-        return await self.smp.endpoint(participant, document_type)
+        return await self.smp.endpoint(participant, document_type, process)
 
     async def deliverability(self, participant: str) -> dict[str, Any]:
         """Before anything is sent: per document type, is the participant reachable over Peppol,
@@ -115,31 +127,45 @@ class PeppolChannel:
         except FormatError as exc:
             raise RecipientNotRegistered(str(exc)) from exc
         document_type = CREDIT_NOTE_DOCUMENT_TYPE if envelope.document_type == "credit_note" else INVOICE_DOCUMENT_TYPE
-        endpoint, smp_answer = await self.endpoint_for(receiver, document_type)
+        scopes = {"MLS_TYPE": "ALWAYS_SEND" if self.await_mls else "FAILURE_ONLY"}
+        if self.spis:
+            scopes["MLS_TO"] = self.spis
+        receipt = await self.transmit(
+            envelope.document("ubl").content, sender=sender, receiver=receiver, document_type=document_type, process=BILLING_PROCESS,
+            message_id=envelope.message_id, country_c1=envelope.meta.get("country_c1") or self.country_c1, scopes=scopes,
+        )
+        # With MLS requested, the receipt proves arrival at C3; the MLS confirms the hand-over to the buyer.
+        return replace(receipt, pending_confirmation=self.await_mls)
+
+    async def transmit(self, document: bytes, *, sender: str, receiver: str, document_type: str, process: str, message_id: str,
+                       country_c1: str, scopes: Mapping[str, str] | None = None) -> Receipt:
+        """One Peppol transmission: discover, check the endpoint, wrap, sign, encrypt, send, verify the receipt."""
+        endpoint, smp_answer = await self.endpoint_for(receiver, document_type, process)
         try:
             verify_chain(endpoint.certificate, self.identity.trust)
         except SecurityError as exc:
             raise EndpointCertificateInvalid(f"the receiving access point's certificate is not acceptable: {exc}") from exc
-        # The SBDH instance id is derived from the stable message id: the same on every attempt.
-        instance_id = str(uuid.uuid5(uuid.NAMESPACE_URL, envelope.message_id))
-        sbdh = wrap(envelope.document("ubl").content, sender=sender, receiver=receiver, document_type_id=document_type,
-                    process_id=BILLING_PROCESS, country_c1=envelope.meta.get("country_c1") or self.country_c1, instance_id=instance_id)
+        # The SBDH instance id is the UUID of the stable message id: the same on every attempt, and
+        # what an MLS refers back to.
+        instance_id = instance_id_of(message_id)
+        sbdh = wrap(document, sender=sender, receiver=receiver, document_type_id=document_type, process_id=process,
+                    country_c1=country_c1, instance_id=instance_id, extra_scopes=scopes)
         outgoing = as4_message.build(
             sbdh, identity=self.identity, receiver_certificate=endpoint.certificate, receiver_seat=endpoint.seat,
-            message_id=envelope.message_id, sender=sender, receiver=receiver, document_type=document_type, process=BILLING_PROCESS,
+            message_id=message_id, sender=sender, receiver=receiver, document_type=document_type, process=process,
         )
         content_type, answer = await self._post(endpoint.url, outgoing)
         evidence = [Evidence(kind="as4-answer", media_type=content_type or "application/octet-stream", content=answer)]
         if smp_answer:
             evidence.append(Evidence(kind="smp-answer", media_type="application/xml", content=smp_answer))
         try:
-            signal = as4_signals.read_answer(content_type, answer, self.identity, outgoing.references, envelope.message_id)
+            signal = as4_signals.read_answer(content_type, answer, self.identity, outgoing.references, message_id)
         except SecurityError as exc:
             raise SignalMissing(f"the answer's signature cannot be trusted: {exc}", evidence=tuple(evidence)) from exc
         except FormatError as exc:
             raise SignalMissing(f"the answer is not a usable ebMS signal: {exc}", evidence=tuple(evidence)) from exc
         if signal.kind in ("receipt", "duplicate"):
-            return Receipt(channel=self.name, remote_id=envelope.message_id, received_at=datetime.now(UTC), evidence=tuple(evidence),
+            return Receipt(channel=self.name, remote_id=message_id, received_at=datetime.now(UTC), evidence=tuple(evidence),
                            report={"receiver_ap": endpoint.seat, "signal": signal.kind, "instance_id": instance_id})
         detail = "; ".join(f"{code} {short}: {text}" for code, short, text in signal.errors)
         permanent = any(code in as4_signals.PERMANENT_ERRORS or "NOT_SERVICED" in text for code, _, text in signal.errors)
@@ -185,4 +211,10 @@ def build(config: Mapping[str, Any], *, settings: Any = None) -> PeppolChannel:
 
         smp = SmpClient(zone=config["sml_zone"], nameserver=config.get("dns_server"), smp_truststore=config.get("smp_truststore"),
                         cache_seconds=float(config.get("smp_cache_seconds", 300)), timeout=float(config.get("lookup_timeout", 10)))
-    return PeppolChannel(identity, endpoints, country_c1=config.get("country_c1", "SE"), timeout=float(config.get("timeout", 60)), smp=smp)
+    return PeppolChannel(identity, endpoints, country_c1=config.get("country_c1", "SE"), timeout=float(config.get("timeout", 60)), smp=smp,
+                         await_mls=bool(config.get("await_mls", False)), mls_ack_seconds=float(config.get("mls_ack_seconds", 3600)))
+
+
+def instance_id_of(message_id: str) -> str:
+    """The SBDH InstanceIdentifier of a transmission: the UUID part of its AS4 MessageId."""
+    return message_id.split("@", 1)[0]

@@ -18,8 +18,8 @@ import io
 import quopri
 import uuid
 import zlib
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from lxml import etree
@@ -54,6 +54,7 @@ class Received:
     from_ap: str
     payload: bytes  #: the SBDH-wrapped business document
     duplicate: bool = False
+    scopes: Mapping[str, str] = field(default_factory=dict)  #: further SBDH scopes, e.g. MLS_TO, MLS_TYPE
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,8 @@ async def _process(envelope, attachments, identity, serves, seen) -> Received:
     if not await serves(sbdh.receiver):
         raise Rejection("EBMS:0004", "Other", "PEPPOL:NOT_SERVICED")
     duplicate = await seen(message_id, sbdh.instance_id)
-    return Received(message_id, sbdh.instance_id, sbdh.sender, sbdh.receiver, sbdh.document_type_id, sbdh.process_id, from_ap, payload, duplicate)
+    return Received(message_id, sbdh.instance_id, sbdh.sender, sbdh.receiver, sbdh.document_type_id, sbdh.process_id, from_ap, payload,
+                    duplicate, dict(sbdh.extra_scopes))
 
 
 def _decrypt(security: etree._Element, attachments: dict[str, bytes], identity: Identity) -> dict[str, bytes]:

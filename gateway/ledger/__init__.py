@@ -27,6 +27,7 @@ from . import schema as t
 from .deliveries import Claim, DeliveryLedger, EvidenceItem
 from .inbox import InboxLedger
 from .migrations import migrate
+from .mls import MlsLedger
 from .queries import QueryLedger
 from .receivables import ReceivableLedger
 from .states import WEBHOOK_EVENTS, DeliveryStatus, EventType, InvoiceStatus
@@ -102,7 +103,7 @@ def _hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-class Ledger(DeliveryLedger, QueryLedger, UserLedger, ReceivableLedger, InboxLedger):
+class Ledger(DeliveryLedger, QueryLedger, UserLedger, ReceivableLedger, InboxLedger, MlsLedger):
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name

@@ -32,10 +32,16 @@ async def _v3_receivables(conn: AsyncConnection) -> None:
     )
 
 
+async def _v4_mls(conn: AsyncConnection) -> None:
+    """Message Level Status owed for received Peppol documents."""
+    await conn.run_sync(lambda sync: schema.metadata.create_all(sync, tables=[schema.mls_out]))
+
+
 STEPS: tuple[Callable[[AsyncConnection], Awaitable[None]], ...] = (
     _v1_initial,
     _v2_users,
     _v3_receivables,
+    _v4_mls,
 )
 
 

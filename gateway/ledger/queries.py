@@ -257,7 +257,8 @@ class QueryLedger:
             rows = (
                 (
                     await conn.execute(
-                        select(t.inbox)
+                        select(t.inbox, t.mls_out.c.code.label("mls_code"), t.mls_out.c.state.label("mls_state"))
+                        .outerjoin(t.mls_out, t.mls_out.c.inbox_id == t.inbox.c.id)
                         .where(t.inbox.c.tenant_id == tenant_id)
                         .order_by(t.inbox.c.received_at.desc())
                         .limit(limit)

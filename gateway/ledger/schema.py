@@ -238,6 +238,29 @@ inbox = Table(
     Column("acked_at", Stamp),
 )
 
+#: Message Level Status owed for received documents: decided (AP/AB/RE) and sent with retries.
+mls_out = Table(
+    "mls_out",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("inbox_id", Id, ForeignKey("inbox.id"), nullable=False, unique=True),
+    Column("tenant_id", Id, ForeignKey("tenants.id"), nullable=False),
+    Column("mls_to", String(140), nullable=False),
+    Column("mls_type", String(20), nullable=False),  #: ALWAYS_SEND or FAILURE_ONLY
+    Column("reference", String(300), nullable=False),  #: the received SBDH InstanceIdentifier
+    Column("code", String(2)),  #: AP, AB or RE once decided
+    Column("description", Text),
+    Column("issues", JSON),
+    Column("state", String(10), nullable=False),  #: waiting, due, sent, skipped, failed
+    Column("message_id", String(300), nullable=False, unique=True),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", Stamp, nullable=False),
+    Column("last_error", Text),
+    Column("created_at", Stamp, nullable=False),
+    Column("sent_at", Stamp),
+)
+Index("ix_mls_out_due", mls_out.c.state, mls_out.c.next_attempt_at)
+
 users = Table(
     "users",
     metadata,

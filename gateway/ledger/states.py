@@ -42,6 +42,8 @@ class EventType(StrEnum):
     REDIRECTED = "invoice.redirected"
     RECEIVED = "invoice.received"
     HANDLED = "invoice.handled"  #: a person marked a failure as handled, with a comment
+    MLS_RECEIVED = "invoice.mls_received"  #: the receiving access point's Message Level Status
+    MLS_SENT = "inbox.mls_sent"  #: our Message Level Status for a received document went out
 
 
 #: Events an ERP can subscribe to by webhook.
@@ -52,5 +54,6 @@ WEBHOOK_EVENTS = frozenset(
         EventType.FAILED,
         EventType.OVERDUE,
         EventType.RECEIVED,
+        EventType.MLS_RECEIVED,
     }
 )

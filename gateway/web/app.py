@@ -10,7 +10,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from aiohttp import web
 
-from .. import notify, signals, watchdog
+from .. import mls, notify, signals, watchdog
 from ..channels import build_channels, channel_type
 from ..intake import Problem
 from ..ledger import Ledger
@@ -131,6 +131,9 @@ def create_app(
                 signals.poll_acknowledgements(led, channels, settings.ack_poll_seconds)
             ),
         ]
+        for name, channel in channels.items():
+            if channel_type(settings, name) == "peppol":
+                tasks.append(asyncio.create_task(mls.run(led, channel, settings.worker.poll_seconds * 20)))
         bounce_server = None
         for name, config in settings.channels.items():
             if channel_type(settings, name) == "email" and config.get("bounce_listen"):
