@@ -6,6 +6,8 @@ Settings (``[channels.peppol]``): ``key_file`` + ``cert_file`` (or ``pkcs12_file
 (default for the SBDH), ``timeout``, and the receiving endpoints: ``endpoints`` maps participant
 ids to ``{url, certificate}`` for bilateral set-ups and tests; otherwise the SMP is asked
 (``channels.peppol.smp``: ``sml_zone``, ``dns_server``, ``smp_truststore``, ``smp_cache_seconds``).
+Certificates of receiving access points are checked for revocation (``revocation`` = prefer,
+require or off; ``revocation_cache_seconds``): revoked is permanent, unknown is retried.
 
 MLS: every invoice asks the receiving access point for a Message Level Status (SBDH scopes
 ``MLS_TO`` = our SPIS id, ``MLS_TYPE``). With ``await_mls = true`` the receipt only proves arrival
@@ -54,6 +56,7 @@ from .. import (
 from . import as4_message, as4_signals
 from .endpoint import Endpoint
 from .keys import Identity, load_identity, verify_chain
+from .revocation import RevocationChecker, Status
 from .wssec import SecurityError
 
 BILLING_PROCESS = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
@@ -63,8 +66,10 @@ class PeppolChannel:
     name = "peppol"
 
     def __init__(self, identity: Identity, endpoints: Mapping[str, Endpoint], *, country_c1: str = "SE",
-                 timeout: float = 60.0, smp: Any = None, await_mls: bool = False, mls_ack_seconds: float = 3600) -> None:
+                 timeout: float = 60.0, smp: Any = None, await_mls: bool = False, mls_ack_seconds: float = 3600,
+                 revocation: RevocationChecker | None = None) -> None:
         self.identity = identity
+        self.revocation = revocation or RevocationChecker()
         self.mls_ack_window = timedelta(seconds=mls_ack_seconds)
         self.await_mls = await_mls
         try:
@@ -84,6 +89,18 @@ class PeppolChannel:
             raise RecipientNotRegistered(f"{participant} has no known Peppol endpoint (no SMP lookup configured)")
         return await self.smp.endpoint(participant, document_type, process)
 
+    async def check_certificate(self, certificate: x509.Certificate) -> None:
+        """Chain, validity and revocation of a receiving access point's certificate, before sending."""
+        try:
+            chain = verify_chain(certificate, self.identity.trust)
+        except SecurityError as exc:
+            raise EndpointCertificateInvalid(f"the receiving access point's certificate is not acceptable: {exc}") from exc
+        verdict = await self.revocation.check(certificate, chain[1])
+        if verdict.status is Status.REVOKED:
+            raise EndpointCertificateInvalid(f"the receiving access point's certificate is revoked ({verdict.source}: {verdict.detail})")
+        if verdict.status is Status.UNKNOWN:
+            raise LookupUnavailable(f"the revocation status of the receiving access point's certificate is unknown: {verdict.detail}")
+
     async def deliverability(self, participant: str) -> dict[str, Any]:
         """Before anything is sent: per document type, is the participant reachable over Peppol,
         through which access point, and is that access point's certificate acceptable."""
@@ -98,9 +115,9 @@ class PeppolChannel:
                 answer[name] = {"reachable": None, "reason": f"unknown right now: {exc}"}
                 continue
             try:
-                verify_chain(endpoint.certificate, self.identity.trust)
+                await self.check_certificate(endpoint.certificate)
                 problem = None
-            except SecurityError as exc:
+            except (EndpointCertificateInvalid, LookupUnavailable) as exc:
                 problem = str(exc)
             answer[name] = {
                 "reachable": problem is None,
@@ -141,10 +158,7 @@ class PeppolChannel:
                        country_c1: str, scopes: Mapping[str, str] | None = None) -> Receipt:
         """One Peppol transmission: discover, check the endpoint, wrap, sign, encrypt, send, verify the receipt."""
         endpoint, smp_answer = await self.endpoint_for(receiver, document_type, process)
-        try:
-            verify_chain(endpoint.certificate, self.identity.trust)
-        except SecurityError as exc:
-            raise EndpointCertificateInvalid(f"the receiving access point's certificate is not acceptable: {exc}") from exc
+        await self.check_certificate(endpoint.certificate)
         # The SBDH instance id is the UUID of the stable message id: the same on every attempt, and
         # what an MLS refers back to.
         instance_id = instance_id_of(message_id)
@@ -193,6 +207,7 @@ class PeppolChannel:
     async def aclose(self) -> None:
         if self.smp is not None:
             await self.smp.aclose()
+        await self.revocation.aclose()
 
 
 def build(config: Mapping[str, Any], *, settings: Any = None) -> PeppolChannel:
@@ -212,7 +227,9 @@ def build(config: Mapping[str, Any], *, settings: Any = None) -> PeppolChannel:
         smp = SmpClient(zone=config["sml_zone"], nameserver=config.get("dns_server"), smp_truststore=config.get("smp_truststore"),
                         cache_seconds=float(config.get("smp_cache_seconds", 300)), timeout=float(config.get("lookup_timeout", 10)))
     return PeppolChannel(identity, endpoints, country_c1=config.get("country_c1", "SE"), timeout=float(config.get("timeout", 60)), smp=smp,
-                         await_mls=bool(config.get("await_mls", False)), mls_ack_seconds=float(config.get("mls_ack_seconds", 3600)))
+                         await_mls=bool(config.get("await_mls", False)), mls_ack_seconds=float(config.get("mls_ack_seconds", 3600)),
+                         revocation=RevocationChecker(policy=config.get("revocation", "prefer"),
+                                                      cache_seconds=float(config.get("revocation_cache_seconds", 3600))))
 
 
 def instance_id_of(message_id: str) -> str:

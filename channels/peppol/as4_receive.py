@@ -21,7 +21,9 @@ import zlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
+from cryptography import x509
 from lxml import etree
 
 from formats import xmlsafe
@@ -113,6 +115,7 @@ async def handle(
     *,
     serves: Callable[[str], Awaitable[bool]],
     seen: Callable[[str, str], Awaitable[bool]],
+    revocation: Callable[[x509.Certificate, x509.Certificate], Awaitable[Any]] | None = None,
 ) -> Reply:
     envelope = None
     try:
@@ -121,14 +124,14 @@ async def handle(
             envelope = xmlsafe.parse(soap)
         except FormatError as exc:
             raise Rejection("EBMS:0004", "Other", f"the SOAP envelope is not acceptable XML: {exc}") from exc
-        received = await _process(envelope, attachments, identity, serves, seen)
+        received = await _process(envelope, attachments, identity, serves, seen, revocation)
     except Rejection as rejection:
         ref = _text(envelope, "S12:Header/eb:Messaging/eb:UserMessage/eb:MessageInfo/eb:MessageId") if envelope is not None else ""
         return Reply("application/soap+xml; charset=utf-8", _error(identity, ref, rejection), None, rejection)
     return Reply("application/soap+xml; charset=utf-8", _receipt(identity, envelope), received)
 
 
-async def _process(envelope, attachments, identity, serves, seen) -> Received:
+async def _process(envelope, attachments, identity, serves, seen, revocation=None) -> Received:
     header = envelope.find(f"{{{S12}}}Header")
     user = header.find(f"{{{EB}}}Messaging/{{{EB}}}UserMessage") if header is not None else None
     security = header.find(f"{{{WSSE}}}Security") if header is not None else None
@@ -144,7 +147,13 @@ async def _process(envelope, attachments, identity, serves, seen) -> Received:
     if to_ap != identity.seat:
         raise Rejection("EBMS:0003", "ValueInconsistent", f"the message is addressed to {to_ap!r}, this access point is {identity.seat!r}")
     plain = _decrypt(security, attachments, identity)
-    _verify(envelope, security, plain, from_ap, identity)
+    chain = _verify(envelope, security, plain, from_ap, identity)
+    if revocation is not None:
+        verdict = await revocation(chain[0], chain[1])
+        if verdict.status == "revoked":
+            raise Rejection("EBMS:0101", "FailedAuthentication", f"the signing certificate is revoked ({verdict.detail})")
+        if verdict.status == "unknown":
+            raise Rejection("EBMS:0004", "Other", "the revocation status of the signing certificate cannot be determined now; retry later")
     part_ids = [p.get("href", "")[4:] for p in user.iterfind("eb:PayloadInfo/eb:PartInfo", NS)]
     if len(part_ids) != 1 or part_ids[0] not in plain:
         raise Rejection("EBMS:0003", "ValueInconsistent", "exactly one payload, referenced from PayloadInfo, is expected")
@@ -189,7 +198,7 @@ def _decrypt(security: etree._Element, attachments: dict[str, bytes], identity: 
     return plain
 
 
-def _verify(envelope, security, plain: dict[str, bytes], from_ap: str, identity: Identity) -> None:
+def _verify(envelope, security, plain: dict[str, bytes], from_ap: str, identity: Identity) -> list[x509.Certificate]:
     signature = security.find(f"{{{DS}}}Signature")
     if signature is None:
         raise Rejection("EBMS:0103", "PolicyNoncompliance", "the message is not signed")
@@ -200,7 +209,7 @@ def _verify(envelope, security, plain: dict[str, bytes], from_ap: str, identity:
         raise Rejection("EBMS:0101", "FailedAuthentication", "the signing certificate is not in the message")
     try:
         certificate = wssec.load_certificate_b64(token)
-        verify_chain(certificate, identity.trust)
+        chain = verify_chain(certificate, identity.trust)
     except wssec.SecurityError as exc:
         raise Rejection("EBMS:0101", "FailedAuthentication", f"signing certificate rejected: {exc}") from exc
     if common_name(certificate) != from_ap:
@@ -218,6 +227,7 @@ def _verify(envelope, security, plain: dict[str, bytes], from_ap: str, identity:
         wssec.verify_signature(signature, envelope, certificate, plain, required=covers)
     except wssec.SecurityError as exc:
         raise Rejection("EBMS:0101", "FailedAuthentication", str(exc)) from exc
+    return chain
 
 
 def _decompress(data: bytes) -> bytes:

@@ -1,8 +1,8 @@
 """Our access point's key and certificate, and the Peppol trust anchors, from PEM or PKCS#12.
 
 ``verify_chain`` checks a peer certificate the way Peppol requires before we trust it: signed by
-a trusted AP CA (or through one), within its validity period. Revocation (CRL/OCSP) is not
-checked yet; the result says so rather than pretending.
+a trusted AP CA (or through one), within its validity period; it returns the chain so that
+``revocation`` can ask the issuer's OCSP responder or CRL.
 """
 
 from __future__ import annotations
@@ -55,10 +55,13 @@ def load_identity(*, key_file: str | None = None, cert_file: str | None = None, 
     return Identity(key, cert, trust)
 
 
-def verify_chain(certificate: x509.Certificate, trust: tuple[x509.Certificate, ...], when: datetime | None = None) -> None:
-    """The certificate is valid now and issued (directly or via a trusted CA) by a trust anchor."""
+def verify_chain(certificate: x509.Certificate, trust: tuple[x509.Certificate, ...],
+                 when: datetime | None = None) -> list[x509.Certificate]:
+    """The certificate is valid now and issued (directly or via a trusted CA) by a trust anchor;
+    returns the chain from the certificate up to that anchor."""
     when = when or datetime.now(UTC)
     current = certificate
+    chain = [certificate]
     for _ in range(4):
         if not current.not_valid_before_utc <= when <= current.not_valid_after_utc:
             raise SecurityError(f"certificate {common_name(current)!r} is not valid at {when:%Y-%m-%d}")
@@ -69,7 +72,8 @@ def verify_chain(certificate: x509.Certificate, trust: tuple[x509.Certificate, .
             issuer.public_key().verify(current.signature, current.tbs_certificate_bytes, padding.PKCS1v15(), current.signature_hash_algorithm)
         except Exception as exc:
             raise SecurityError(f"certificate {common_name(current)!r} has a bad issuer signature") from exc
+        chain.append(issuer)
         if issuer.subject == issuer.issuer:
-            return  # reached a self-signed root we trust
+            return chain  # reached a self-signed root we trust
         current = issuer
     raise SecurityError("certificate chain too long")

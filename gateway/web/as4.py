@@ -36,7 +36,8 @@ async def receive(request: web.Request) -> web.Response:
             return True
         return await ledger.tenant_by_peppol_id(participant) is not None
 
-    reply = await handle(request.headers.get("Content-Type", ""), body, channel.identity, serves=serves, seen=ledger.inbox_seen)
+    reply = await handle(request.headers.get("Content-Type", ""), body, channel.identity, serves=serves, seen=ledger.inbox_seen,
+                         revocation=channel.revocation.check)
     received = reply.received
     if received is not None and not received.duplicate:
         if received.document_type == mls.DOCUMENT_TYPE:
