@@ -8,9 +8,10 @@ from __future__ import annotations
 import base64
 import json
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import Numeric, and_, cast, func, insert, or_, select, update
 
 from . import schema as t
 from .states import InvoiceStatus
@@ -72,11 +73,39 @@ class QueryLedger:
         until: datetime | None = None,
         query: str | None = None,
         overdue: bool | None = None,
+        recipient: str | None = None,
+        amount_min: Decimal | None = None,
+        amount_max: Decimal | None = None,
+        sort: str | None = None,
         cursor: str | None = None,
         limit: int = 50,
     ) -> tuple[list[dict[str, Any]], str | None]:
+        """Newest first with keyset cursors; another ``sort`` (``amount``, ``-amount``, ``number``,
+        ``buyer``, ``due``, ``status``, ``created``) pages by offset. ValueError for a bad cursor or sort."""
         i = t.invoices
+        amount = cast(i.c.payable, Numeric(20, 4))
         conditions = [i.c.tenant_id == tenant_id]
+        if recipient:
+            like = f"%{recipient.lower()}%"
+            conditions.append(or_(func.lower(i.c.buyer_name).like(like), func.lower(i.c.buyer_key).like(like)))
+        if amount_min is not None:
+            conditions.append(amount >= amount_min)
+        if amount_max is not None:
+            conditions.append(amount <= amount_max)
+        if sort and sort != "-created":  # newest first is the keyset order below
+            columns = {"amount": amount, "number": i.c.number, "buyer": func.lower(i.c.buyer_name), "due": i.c.due_date,
+                       "status": i.c.status, "created": i.c.created_at}
+            column = columns.get(sort.lstrip("-"))
+            if column is None:
+                raise ValueError(f"cannot sort by {sort!r}; one of {sorted(columns)}, '-' first for descending")
+            offset = int(cursor) if cursor and cursor.isdigit() else 0
+            if cursor and not cursor.isdigit():
+                raise ValueError("invalid cursor")
+            order = column.desc() if sort.startswith("-") else column.asc()
+            stmt = select(i).where(*conditions).order_by(order, i.c.id).offset(offset).limit(limit + 1)
+            async with self.engine.connect() as conn:
+                rows = [dict(r) for r in (await conn.execute(stmt)).mappings().all()]
+            return rows[:limit], str(offset + limit) if len(rows) > limit else None
         if status:
             conditions.append(i.c.status == status)
         if channel:

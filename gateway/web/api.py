@@ -9,6 +9,7 @@ import secrets
 import time
 import uuid
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from aiohttp import web
@@ -133,13 +134,15 @@ async def list_invoices(request: web.Request) -> web.Response:
         limit = min(int(q.get("limit", "50")), MAX_PAGE)
         since = datetime.fromisoformat(q["since"]) if "since" in q else None
         until = datetime.fromisoformat(q["until"]) if "until" in q else None
+        amount_min = Decimal(q["amount_min"]) if "amount_min" in q else None
+        amount_max = Decimal(q["amount_max"]) if "amount_max" in q else None
         if limit < 1 or (since and since.tzinfo is None) or (until and until.tzinfo is None):
             raise ValueError
-    except ValueError:
+    except (ValueError, InvalidOperation):
         raise Problem(
             400,
             "Bad query",
-            "limit must be 1-200; since/until ISO 8601 date-times with a time zone",
+            "limit must be 1-200; since/until ISO 8601 date-times with a time zone; amount_min/amount_max decimal numbers",
         ) from None
     try:
         rows, cursor = await _ctx(request).ledger.list_invoices(
@@ -149,11 +152,15 @@ async def list_invoices(request: web.Request) -> web.Response:
             since=since,
             until=until,
             query=q.get("q"),
+            recipient=q.get("recipient"),
+            amount_min=amount_min,
+            amount_max=amount_max,
+            sort=q.get("sort"),
             cursor=q.get("cursor"),
             limit=limit,
         )
-    except ValueError:
-        raise Problem(400, "Bad cursor", "the cursor is not one this API returned") from None
+    except ValueError as exc:
+        raise Problem(400, "Bad cursor or sort", str(exc) if "sort" in str(exc) else "the cursor is not one this API returned") from None
     return _json({"items": [invoice_view(r) for r in rows], "next_cursor": cursor})
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -149,15 +150,29 @@ def _filters(request: web.Request) -> dict[str, Any]:
         except ValueError:
             return None
 
+    def amount(name: str) -> Decimal | None:
+        try:
+            return Decimal(q[name].replace(" ", "").replace(",", ".")) if q.get(name) else None
+        except InvalidOperation:
+            return None
+
     until = day("until")
     return {
         "status": q.get("status") or None,
         "channel": q.get("channel") or None,
         "query": q.get("q") or None,
+        "recipient": q.get("recipient") or None,
+        "amount_min": amount("min"),
+        "amount_max": amount("max"),
+        "sort": q.get("sort") if q.get("sort") in SORTS else None,
         "since": day("since"),
         "until": until + timedelta(days=1) if until else None,
         "cursor": q.get("cursor") or None,
     }
+
+
+#: Sortable columns of the invoice list (a leading "-" sorts descending).
+SORTS = {f"{sign}{key}" for key in ("number", "buyer", "amount", "due", "status", "created") for sign in ("", "-")}
 
 
 @routes.get("/ui/invoices")

@@ -118,6 +118,14 @@ async def test_operator_fixes_a_failed_invoice_and_viewer_cannot(dashboard, tmp_
         viewer = await browser.new_page()
         await _login(viewer, base, "revisor@moderna.example", "read only please")
         await viewer.goto(f"{base}/ui/invoices")
+        await viewer.get_by_role("link", name="Number").click()  # sort by number, ascending
+        numbers = await viewer.locator("table tbody tr td:first-child").all_inner_texts()
+        assert numbers == sorted(numbers)
+        assert await viewer.locator("th[aria-sort=ascending]").count() == 1
+        await viewer.get_by_label("Amount from").fill("1000000")
+        await viewer.get_by_role("button", name="Filter").click()
+        assert "No invoices match." in await viewer.content()
+        await viewer.goto(f"{base}/ui/invoices")
         await viewer.get_by_role("link", name="2026-1001").click()
         assert await viewer.get_by_role("button", name="Send", exact=True).count() == 0
         csrf = await viewer.locator("input[name=csrf]").first.get_attribute("value")

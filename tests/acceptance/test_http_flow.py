@@ -167,3 +167,30 @@ async def test_metrics_and_schema_are_served(gateway):
     assert 'fakturaport_intake_total{outcome="accepted"} 1.0' in metrics
     schema = await (await gateway.get("/v1/schema/invoice.json")).json()
     assert schema["properties"]["number"]["description"].startswith("BT-1")
+
+
+async def test_the_list_filters_by_amount_and_recipient_and_sorts(gateway):
+    from tests.svefaktura_samples import line
+
+    for number, quantity in (("A-1", "1"), ("A-2", "10"), ("A-3", "100")):
+        r = await gateway.post(
+            "/v1/invoices", data=dumps(invoice(number=number, lines=(line(1, quantity, "50"),))),
+            headers=auth(gateway.key, **{"Content-Type": "application/json"}),
+        )
+        assert r.status == 202, await r.text()
+
+    async def listing(**params) -> list[str]:
+        r = await gateway.get("/v1/invoices", params=params, headers=auth(gateway.key))
+        assert r.status == 200, await r.text()
+        return [i["number"] for i in (await r.json())["items"]]
+
+    assert await listing(amount_min="100", amount_max="1000") == ["A-2"]  # 62.50, 625.00, 6250.00
+    assert await listing(sort="-amount") == ["A-3", "A-2", "A-1"]
+    assert await listing(sort="amount", recipient="johnssons") == ["A-1", "A-2", "A-3"]
+    assert await listing(recipient="0007:5567321707", amount_min="6000") == ["A-3"]
+    assert await listing(recipient="someone else") == []
+    first = await (await gateway.get("/v1/invoices", params={"sort": "number", "limit": "2"}, headers=auth(gateway.key))).json()
+    assert [i["number"] for i in first["items"]] == ["A-1", "A-2"] and first["next_cursor"] == "2"
+    assert await listing(sort="number", cursor=first["next_cursor"]) == ["A-3"]
+    bad = await gateway.get("/v1/invoices", params={"sort": "colour"}, headers=auth(gateway.key))
+    assert bad.status == 400 and "sort" in (await bad.json())["detail"]
