@@ -91,7 +91,7 @@ def _resign(identity, envelope: etree._Element, keep: Callable[[etree._Element],
 
 async def test_a_changed_attachment_fails_decryption_with_ebms_0102(access_point, kit):  # noqa: F811
     outgoing, _ = _message(kit)
-    head, soap, rest = _split(outgoing)
+    head, soap, _ = _split(outgoing)
     position = len(head) + len(soap) + 200
     body = bytearray(outgoing.body)
     body[position] ^= 0xFF
