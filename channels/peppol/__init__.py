@@ -70,6 +70,7 @@ class PeppolChannel:
                  revocation: RevocationChecker | None = None) -> None:
         self.identity = identity
         self.revocation = revocation or RevocationChecker()
+        self._session: aiohttp.ClientSession | None = None
         self.mls_ack_window = timedelta(seconds=mls_ack_seconds)
         self.await_mls = await_mls
         try:
@@ -189,9 +190,7 @@ class PeppolChannel:
     async def _post(self, url: str, outgoing: as4_message.Outgoing) -> tuple[str, bytes]:
         headers = {"Content-Type": outgoing.content_type, "MIME-Version": "1.0", "User-Agent": "fakturaport-as4"}
         try:
-            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout)) as session, session.post(
-                url, data=outgoing.body, headers=headers
-            ) as response:
+            async with self._http().post(url, data=outgoing.body, headers=headers) as response:
                 body = await response.read()
                 if response.status >= 500:
                     raise RemoteUnavailable(f"the receiving access point answered HTTP {response.status}",
@@ -204,7 +203,15 @@ class PeppolChannel:
         except aiohttp.ClientError as exc:
             raise RemoteUnavailable(f"{url} unreachable: {exc}") from exc
 
+    def _http(self) -> aiohttp.ClientSession:
+        # One session per channel: connections to an access point are kept alive between messages.
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
+        return self._session
+
     async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
         if self.smp is not None:
             await self.smp.aclose()
         await self.revocation.aclose()
