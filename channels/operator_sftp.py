@@ -7,7 +7,9 @@ folder never picks up half a file. Host keys are checked against ``known_hosts``
 
 from __future__ import annotations
 
+import contextlib
 import posixpath
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 import asyncssh
@@ -36,34 +38,40 @@ def _connect_options(operator: OperatorConfig) -> dict[str, Any]:
     return options
 
 
-async def upload(operator: OperatorConfig, filename: str, content: bytes) -> str:
-    """Put ``content`` at ``remote_dir/filename``; returns the remote path."""
-    target = posixpath.join(operator.remote_dir, filename)
-    partial = f"{target}.part"
+@contextlib.asynccontextmanager
+async def sftp_session(operator: OperatorConfig) -> AsyncIterator[asyncssh.SFTPClient]:
+    async with asyncssh.connect(**_connect_options(operator)) as conn, conn.start_sftp_client() as sftp:
+        yield sftp
+
+
+@contextlib.asynccontextmanager
+async def sftp_errors(operator: OperatorConfig) -> AsyncIterator[None]:
+    """SFTP failures as delivery errors: ours to fix (login, host key), the remote's (refused),
+    or passing (timeouts, connection trouble)."""
     try:
-        async with (
-            asyncssh.connect(**_connect_options(operator)) as conn,
-            conn.start_sftp_client() as sftp,
-        ):
-            async with sftp.open(partial, "wb") as remote:
-                await remote.write(content)
-            if await sftp.exists(target):
-                await sftp.remove(target)  # a retry of the same message replaces its own file
-            await sftp.rename(partial, target)
+        yield
     except asyncssh.PermissionDenied as exc:
-        raise LocalConfigurationError(
-            f"operator {operator.name}: SFTP login refused: {exc}"
-        ) from exc
+        raise LocalConfigurationError(f"operator {operator.name}: SFTP login refused: {exc}") from exc
     except asyncssh.HostKeyNotVerifiable as exc:
-        raise LocalConfigurationError(
-            f"operator {operator.name}: SFTP host key not trusted: {exc}"
-        ) from exc
+        raise LocalConfigurationError(f"operator {operator.name}: SFTP host key not trusted: {exc}") from exc
     except asyncssh.SFTPError as exc:
         raise RemoteRejected(f"operator {operator.name}: SFTP refused the file: {exc}") from exc
     except TimeoutError as exc:
         raise DeliveryTimeout(f"operator {operator.name}: SFTP timed out") from exc
     except (OSError, asyncssh.Error) as exc:
         raise RemoteUnavailable(f"operator {operator.name}: SFTP unavailable: {exc}") from exc
+
+
+async def upload(operator: OperatorConfig, filename: str, content: bytes) -> str:
+    """Put ``content`` at ``remote_dir/filename``; returns the remote path."""
+    target = posixpath.join(operator.remote_dir, filename)
+    partial = f"{target}.part"
+    async with sftp_errors(operator), sftp_session(operator) as sftp:
+        async with sftp.open(partial, "wb") as remote:
+            await remote.write(content)
+        if await sftp.exists(target):
+            await sftp.remove(target)  # a retry of the same message replaces its own file
+        await sftp.rename(partial, target)
     return target
 
 

@@ -1,8 +1,9 @@
 """Channel ``print``: print-ready PDFs handed to a print provider in daily batches with a manifest.
 
 Each delivery's PDF is made print-ready (an odd page count gets a blank back page when the
-provider prints duplex) and put into the current batch: a folder (``spool``) or a folder on the
-provider's SFTP server (``sftp``, settings as for the operator channel). The batch manifest
+provider prints duplex) and put into the current batch (``channels.print_batches``): a folder
+(``spool``) or a folder on the provider's SFTP server (``sftp``, settings as for the operator
+channel); a batch closes at the ``cutoff`` time and at ``batch_size`` invoices. The batch manifest
 (CSV: message id, invoice number, pages, recipient name, post code, city, country) grows with
 each delivery. The provider answers with an acknowledgement file (``message_id;status;reason``),
 imported by ``import_acknowledgements``: OK → delivered, anything else → failed (next channel).
@@ -11,17 +12,19 @@ Until then the receipt is pending confirmation.
 
 from __future__ import annotations
 
-import csv
 import io
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import Envelope, Evidence, LocalConfigurationError, Receipt, RecipientNotRegistered
 from .operator import OperatorConfig, parse_acknowledgements
+from .print_batches import SftpBatches, SpoolBatches, batch_day, batch_names
 
 MANIFEST_FIELDS = (
     "message_id",
@@ -41,6 +44,9 @@ class PrintSettings:
     folder: str | None = None  #: spool: where batches are written; default <data_dir>/print
     duplex: bool = True
     batch_prefix: str = "batch"
+    batch_size: int = 0  #: invoices per batch; 0 = one batch per day
+    cutoff: str | None = None  #: "HH:MM": PDFs handed over later go into the next day's batch
+    timezone: str = "Europe/Stockholm"  #: of the cut-off and the batch day
     # sftp: the same keys as an operator
     host: str | None = None
     port: int = 22
@@ -75,9 +81,13 @@ class PrintChannel:
     def __init__(self, settings: PrintSettings, data_dir: Path) -> None:
         self.settings = settings
         self.folder = Path(settings.folder) if settings.folder else data_dir / "print"
+        if settings.transport == "sftp":
+            self.batches = SftpBatches(self._operator(settings.remote_dir), MANIFEST_FIELDS, settings.batch_size)
+        else:
+            self.batches = SpoolBatches(self.folder, MANIFEST_FIELDS, settings.batch_size)
 
     def batch_name(self, when: datetime) -> str:
-        return f"{self.settings.batch_prefix}-{when:%Y%m%d}"
+        return batch_names(self.settings.batch_prefix, batch_day(when, self.settings.cutoff, self.settings.timezone))[0]
 
     async def send(self, envelope: Envelope) -> Receipt:
         postal = envelope.recipient.postal
@@ -85,7 +95,7 @@ class PrintChannel:
             raise RecipientNotRegistered("the recipient has no postal address to print to")
         pdf, pages = print_ready(envelope.document("pdf").content, duplex=self.settings.duplex)
         when = datetime.now(UTC)
-        batch = self.batch_name(when)
+        names = batch_names(self.settings.batch_prefix, batch_day(when, self.settings.cutoff, self.settings.timezone))
         stem = envelope.message_id.split("@")[0]
         row = {
             "message_id": envelope.message_id,
@@ -97,15 +107,7 @@ class PrintChannel:
             "country": postal.get("country") or "",
             "file": f"{stem}.pdf",
         }
-        if self.settings.transport == "sftp":
-            from .operator_sftp import upload
-
-            remote = await upload(
-                self._operator(f"{self.settings.remote_dir}/{batch}"), f"{stem}.pdf", pdf
-            )
-            where = f"sftp:{remote}"
-        else:
-            where = str(self._spool(batch, f"{stem}.pdf", pdf, row))
+        batch, where = await self.batches.place(names, f"{stem}.pdf", pdf, row)
         manifest_line = ";".join(row[f] for f in MANIFEST_FIELDS).encode()
         return Receipt(
             channel=self.name,
@@ -117,27 +119,6 @@ class PrintChannel:
             ),
             report={"batch": batch, "pages": str(pages), "file": where},
         )
-
-    def _spool(self, batch: str, filename: str, pdf: bytes, row: Mapping[str, str]) -> Path:
-        folder = self.folder / batch
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            target = folder / filename
-            temporary = folder / f".{filename}.tmp"
-            temporary.write_bytes(pdf)
-            os.replace(temporary, target)
-            manifest = folder / "manifest.csv"
-            new = not manifest.exists()
-            with manifest.open("a", newline="", encoding="utf-8") as handle:
-                writer = csv.DictWriter(handle, fieldnames=MANIFEST_FIELDS, delimiter=";")
-                if new:
-                    writer.writeheader()
-                writer.writerow(row)
-        except OSError as exc:
-            raise LocalConfigurationError(
-                f"print folder {folder} is not writable: {exc.strerror}"
-            ) from exc
-        return target
 
     def _operator(self, remote_dir: str) -> OperatorConfig:
         s = self.settings
@@ -189,4 +170,11 @@ def build(config: Mapping[str, Any], *, settings: Any) -> PrintChannel:
     values = dict(config)
     if values.get("transport", "spool") not in ("spool", "sftp"):
         raise LocalConfigurationError("channels.print.transport must be spool or sftp")
+    cutoff = values.get("cutoff")
+    if cutoff is not None and not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", str(cutoff)):
+        raise LocalConfigurationError(f"channels.print.cutoff must be HH:MM, not {cutoff!r}")
+    try:
+        ZoneInfo(values.get("timezone", "Europe/Stockholm"))
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise LocalConfigurationError(f"channels.print.timezone: {exc}") from exc
     return PrintChannel(PrintSettings(**values), Path(getattr(settings, "data_dir", "var")))

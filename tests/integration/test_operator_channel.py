@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import socket
 
-import asyncssh
 import pytest
 from aiohttp import web
 
@@ -21,6 +20,7 @@ from channels import (
 )
 from channels.operator import build, parse_acknowledgements
 from channels.operator_sftp import collect_acknowledgements
+from tests.sftp_server import sftp_server as serve_sftp
 
 
 def _envelope(operator: str = "van") -> Envelope:
@@ -139,29 +139,8 @@ async def sftp_server(tmp_path):
     root = tmp_path / "sftp"
     (root / "in").mkdir(parents=True)
     (root / "ack").mkdir()
-    key = asyncssh.generate_private_key("ssh-ed25519")
-
-    class Server(asyncssh.SSHServer):
-        def begin_auth(self, username: str) -> bool:
-            return True
-
-        def password_auth_supported(self) -> bool:
-            return True
-
-        def validate_password(self, username: str, password: str) -> bool:
-            return username == "fakturaport" and password == "pw"
-
-    port = _free_port()
-    server = await asyncssh.listen(
-        "127.0.0.1",
-        port,
-        server_host_keys=[key],
-        server_factory=Server,
-        sftp_factory=lambda chan: asyncssh.SFTPServer(chan, chroot=str(root).encode()),
-    )
-    yield {"port": port, "root": root}
-    server.close()
-    await server.wait_closed()
+    async with serve_sftp(root) as port:
+        yield {"port": port, "root": root}
 
 
 def _sftp_config(port: int, password: str = "pw") -> dict:
