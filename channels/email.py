@@ -63,6 +63,7 @@ class EmailSettings:
     timeout: float = 30.0
     attach_ubl: bool = False
     bounce_listen: str | None = None  #: "host:port" of the built-in bounce receiver (gateway side)
+    imap: Mapping[str, Any] | None = None  #: or: a mailbox the bounces arrive in (``email_imap.ImapSettings``)
 
 
 @cache
@@ -223,4 +224,8 @@ def build(config: Mapping[str, Any], *, settings: Any = None) -> EmailChannel:
         values["port"] = int(values["port"])
     if values.get("security", "starttls") not in ("starttls", "tls", "none"):
         raise LocalConfigurationError("channels.email.security must be starttls, tls or none")
+    if values.get("imap") is not None:
+        from .email_imap import ImapSettings
+
+        ImapSettings.from_config(values["imap"])  # a bad mailbox setting is found at start, not at the first poll
     return EmailChannel(EmailSettings(**values))

@@ -1,5 +1,6 @@
 """Bounces: delivery status notifications (RFC 3464) and common non-standard bounces, parsed and
-matched to the delivery they concern through the VERP return path (bounces+<delivery>@domain).
+matched to the delivery they concern through the VERP return path (bounces+<delivery>@domain),
+or, when a mail system or a forward lost it, through the original Message-ID the bounce quotes.
 
 ``BounceReceiver`` is an aiosmtpd handler for the bounce domain; ``parse_bounce`` works on any raw
 message (the IMAP poller feeds it too). A permanent failure (5.x.x, or a non-standard bounce
@@ -22,19 +23,25 @@ VERP = re.compile(r"bounces\+([0-9a-f]{32})@", re.IGNORECASE)
 _STATUS = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
 _NON_STANDARD = re.compile(
     r"(user unknown|no such user|mailbox (is )?(unavailable|not found|full)|address rejected|"
-    r"does not exist|recipient address rejected|undeliverable|delivery has failed)",
+    r"does not exist|recipient address rejected|undeliverable|delivery has failed|no mailbox here|"
+    r"permanent error|address not found|couldn't be delivered|could not be delivered)",
     re.IGNORECASE,
 )
 
 
+_MESSAGE_ID = re.compile(r"^(?:message-id|in-reply-to|references):\s*<([^<>@\s]+)@[^<>\s]+>", re.IGNORECASE | re.MULTILINE)
+_OUR_LOCAL_PART = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+
+
 @dataclass(frozen=True, slots=True)
 class Bounce:
-    delivery_id: str
+    delivery_id: str | None  #: from the VERP address
     permanent: bool
     status: str | None  #: the DSN status, e.g. "5.1.1"
     diagnostic: str
     recipient: str | None
     raw: bytes
+    original_message_id: str | None = None  #: the local part of our Message-ID, when no VERP was left
 
 
 def _delivery_id(message: Message, envelope_recipients: list[str]) -> str | None:
@@ -45,6 +52,28 @@ def _delivery_id(message: Message, envelope_recipients: list[str]) -> str | None
         match = VERP.search(str(candidate))
         if match:
             return match.group(1).lower()
+    return None
+
+
+def _original_message_id(message: Message, own_id: str | None) -> str | None:
+    """Our Message-ID quoted by the bounce (headers of the returned message, In-Reply-To,
+    References, or plain text), never the bounce's own."""
+    own = (own_id or "").strip("<> ")
+    texts = [f"{k}: {v}" for k, v in message.items() if k.lower() in ("in-reply-to", "references")]
+    for part in message.walk():
+        if part.get_content_type() in ("message/rfc822", "text/rfc822-headers"):
+            inner = part.get_payload()
+            if isinstance(inner, list):
+                texts += [f"{k}: {v}" for sub in inner for k, v in sub.items()]
+            else:
+                texts.append((part.get_payload(decode=True) or b"").decode("utf-8", "replace"))
+        elif part.get_content_maintype() == "text":
+            texts.append((part.get_payload(decode=True) or b"").decode(part.get_content_charset() or "utf-8", "replace"))
+    for text in texts:
+        for match in _MESSAGE_ID.finditer(text):
+            local = match.group(1)
+            if _OUR_LOCAL_PART.match(local) and not own.startswith(local):
+                return local.lower()
     return None
 
 
@@ -91,7 +120,8 @@ def parse_bounce(raw: bytes, envelope_recipients: list[str] | None = None) -> Bo
     """The bounce in ``raw``, or None when it is not a failure report about one of our deliveries."""
     message = email.message_from_bytes(raw, policy=email.policy.compat32)
     delivery_id = _delivery_id(message, envelope_recipients or [])
-    if delivery_id is None:
+    original = None if delivery_id else _original_message_id(message, message.get("Message-ID"))
+    if delivery_id is None and original is None:
         return None
     fields = _dsn_fields(message)
     status = fields.get("Status")
@@ -112,7 +142,7 @@ def parse_bounce(raw: bytes, envelope_recipients: list[str] | None = None) -> Bo
         status_match = _STATUS.search(text)
         status = status_match.group(0) if status_match else None
         diagnostic = text[max(0, found.start() - 120) : found.end() + 120].strip()
-    return Bounce(delivery_id, permanent, status, diagnostic.strip(), recipient, raw)
+    return Bounce(delivery_id, permanent, status, diagnostic.strip(), recipient, raw, original)
 
 
 class BounceReceiver:

@@ -25,10 +25,18 @@ log = logging.getLogger("fakturaport.signals")
 async def record_bounce(ledger: Ledger, bounce: Bounce) -> bool:
     reason = f"bounced: {bounce.status or ''} {bounce.diagnostic}".strip()
     evidence = [EvidenceItem("bounce", "message/rfc822", bounce.raw)]
-    recorded = await ledger.signal_failure(bounce.delivery_id, reason[:500], now(), evidence)
+    delivery_id = bounce.delivery_id
+    if delivery_id is None and bounce.original_message_id:
+        # The stable message id of a delivery is "<uuid>@fakturaport"; the email's Message-ID keeps the uuid.
+        found = await ledger.delivery_by_message_id(f"{bounce.original_message_id}@fakturaport")
+        delivery_id = found["id"] if found else None
+    if delivery_id is None:
+        log.warning("bounce for an unknown message", extra={"message_id": bounce.original_message_id})
+        return False
+    recorded = await ledger.signal_failure(delivery_id, reason[:500], now(), evidence)
     log.warning(
         "email bounced",
-        extra={"delivery_id": bounce.delivery_id, "status": bounce.status, "recorded": recorded},
+        extra={"delivery_id": delivery_id, "status": bounce.status, "recorded": recorded},
     )
     return recorded
 
@@ -75,6 +83,27 @@ async def poll_acknowledgements(
             except Exception:
                 log.exception("collecting acknowledgements failed", extra={"channel": name})
         await asyncio.sleep(interval)
+
+
+async def poll_bounce_mailbox(ledger: Ledger, config: Mapping[str, Any]) -> None:
+    """Bounces from an IMAP mailbox (``[channels.email.imap]``), every ``poll_seconds``."""
+    from channels.email_bounces import parse_bounce
+    from channels.email_imap import ImapSettings, poll_once
+
+    settings = ImapSettings.from_config(config)
+
+    async def on_message(raw: bytes) -> bool:
+        bounce = parse_bounce(raw)
+        return bounce is not None and bounce.permanent and await record_bounce(ledger, bounce)
+
+    while True:
+        try:
+            recorded = await poll_once(settings, on_message)
+            if recorded:
+                log.info("bounces collected from the mailbox", extra={"recorded": recorded, "host": settings.host})
+        except Exception:
+            log.exception("polling the bounce mailbox failed", extra={"host": settings.host})
+        await asyncio.sleep(settings.poll_seconds)
 
 
 async def start_bounce_receiver(ledger: Ledger, listen: str) -> asyncio.AbstractServer:

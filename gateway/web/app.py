@@ -138,6 +138,8 @@ def create_app(
         for name, config in settings.channels.items():
             if channel_type(settings, name) == "email" and config.get("bounce_listen"):
                 bounce_server = await signals.start_bounce_receiver(led, config["bounce_listen"])
+            if channel_type(settings, name) == "email" and config.get("imap"):
+                tasks.append(asyncio.create_task(signals.poll_bounce_mailbox(led, config["imap"])))
         worker = None
         if run_worker:
             worker = Worker(led, channels, settings)
