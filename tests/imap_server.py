@@ -78,7 +78,7 @@ def unavailable() -> str | None:
 def imap_server() -> Iterator[ImapServer]:
     # Not under pytest's tmp_path: dovecot's unprivileged login and mail processes must reach it.
     root = Path(tempfile.mkdtemp(prefix="fakturaport-imap-"))
-    os.chmod(root, 0o755)
+    os.chmod(root, 0o755)  # noqa: S103  (a throwaway test mailbox the dovecot users must traverse)
     port = free_port()
     (root / "home").mkdir()
     shutil.chown(root / "home", "dovecot", "dovecot")
