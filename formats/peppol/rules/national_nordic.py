@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from decimal import Decimal, InvalidOperation
 
 from formats.model import Invoice
 
@@ -285,7 +286,7 @@ def dk017(inv: Invoice) -> Found:
     "For Danish Suppliers it is mandatory to use schemeID when PartyIdentification/ID is used for AccountingCustomerParty or AccountingSupplierParty",
 )
 def dk013(inv: Invoice) -> Found:
-    if _dk_both(inv) and inv.is_credit_note:
+    if _dk_both(inv):
         for role in ("seller", "buyer"):
             for i, ident in enumerate(getattr(inv, role).identifiers):
                 if not (ident.scheme or "").strip():
@@ -395,8 +396,37 @@ def dk003(inv: Invoice) -> Found:
     if _dk_both(inv):
         for i, ln in enumerate(inv.lines):
             for j, c in enumerate(ln.item.classifications if ln.item else ()):
-                if c.list_id == "TST" and c.list_version not in ("19.05.01", "26.08.01"):
+                if c.list_id == "TST" and c.list_version not in ("19.05.01", "19.0501", "26.08.01", "26.0801"):
                     yield f"/lines/{i}/item/classifications/{j}/list_version"
+
+
+def _tax_reason_ok(reason: str | None) -> bool:
+    text = " ".join((reason or "").split())
+    if len(text) == 4:
+        try:
+            if 0 <= Decimal(text) <= 9999:
+                return True
+        except InvalidOperation:
+            pass
+    return "#" in text and not text.startswith("#") and not text.endswith("#")
+
+
+@reg.rule(
+    "DK-R-004",
+    "When specifying non-VAT Taxes for Danish customers, Danish suppliers MUST use the AllowanceChargeReasonCode=\"ZZZ\" and "
+    "MUST be specified in AllowanceChargeReason; Either as the 4-digit Tax category or must include a #, but the # is not "
+    "allowed as first and last character",
+)
+def dk004(inv: Invoice) -> Found:
+    if not _dk_both(inv):
+        return
+    for i, ac in enumerate(inv.allowances_charges):
+        if ac.reason_code == "ZZZ" and not _tax_reason_ok(ac.reason):
+            yield f"/allowances_charges/{i}/reason"
+    for i, ln in enumerate(inv.lines):
+        for j, ac in enumerate(ln.allowances_charges):
+            if ac.reason_code == "ZZZ" and not _tax_reason_ok(ac.reason):
+                yield f"/lines/{i}/allowances_charges/{j}/reason"
 
 
 RULES = reg.rules
