@@ -223,9 +223,10 @@ def r111(inv: Invoice) -> Found:
 )
 def r120(inv: Invoice) -> Found:
     for i, ln in enumerate(inv.lines):
-        net = ln.net_amount or ZERO
-        quantity = ln.quantity or ZERO
-        price = ln.price.net if ln.price and ln.price.net is not None else ZERO
+        if ln.net_amount is None or ln.quantity is None or ln.price is None or ln.price.net is None:
+            yield f"/lines/{i}/net_amount"  # the official rule cannot compute without all three: it fails
+            continue
+        net, quantity, price = ln.net_amount, ln.quantity, ln.price.net
         base = ln.price.base_quantity if ln.price and ln.price.base_quantity else Decimal(1)
         charges = sum((ac.amount or ZERO for ac in ln.allowances_charges if ac.is_charge), ZERO)
         allowances = sum(
