@@ -29,6 +29,7 @@ from .inbox import InboxLedger
 from .migrations import migrate
 from .queries import QueryLedger
 from .receivables import ReceivableLedger
+from .reminders import ReminderLedger
 from .states import WEBHOOK_EVENTS, DeliveryStatus, EventType, InvoiceStatus
 from .users import UserLedger
 
@@ -102,7 +103,9 @@ def _hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-class Ledger(DeliveryLedger, QueryLedger, UserLedger, ReceivableLedger, InboxLedger):
+class Ledger(
+    DeliveryLedger, QueryLedger, UserLedger, ReceivableLedger, ReminderLedger, InboxLedger
+):
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
@@ -411,6 +414,8 @@ class Ledger(DeliveryLedger, QueryLedger, UserLedger, ReceivableLedger, InboxLed
         channel: str,
         position: int,
         due: datetime,
+        *,
+        reminder_id: str | None = None,
     ) -> str:
         delivery_id = new_id()
         await conn.execute(
@@ -424,6 +429,7 @@ class Ledger(DeliveryLedger, QueryLedger, UserLedger, ReceivableLedger, InboxLed
                 attempts=0,
                 message_id=f"{uuid.uuid4()}@fakturaport",
                 next_attempt_at=due,
+                reminder_id=reminder_id,
                 created_at=now(),
                 updated_at=now(),
             )

@@ -14,9 +14,10 @@ from .. import notify, signals, watchdog
 from ..channels import build_channels, channel_type
 from ..intake import Problem
 from ..ledger import Ledger
+from ..receivables import reminder_job
 from ..settings import Settings
 from ..worker import Worker
-from . import api, as4, receivables_api, ui
+from . import api, as4, receivables_api, reminders_api, ui, ui_receivables
 from .context import CTX, REQUEST_ID, SETTINGS, TENANT, WORKER, AppContext
 from .metrics import Metrics
 from .openapi import document as openapi_document
@@ -96,10 +97,12 @@ def create_app(
     )
     app[SETTINGS] = settings
     app.router.add_routes(api.routes)
+    app.router.add_routes(reminders_api.routes)
     app.router.add_routes(receivables_api.routes)
     app.router.add_routes(as4.routes)
     app.router.add_post("/as4", as4.receive)
     app.router.add_routes(ui.routes)
+    app.router.add_routes(ui_receivables.routes)
     app.router.add_get("/", to_dashboard)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
@@ -113,6 +116,7 @@ def create_app(
         executor = (
             ProcessPoolExecutor(max_workers=2)
             if any(channel_type(settings, n) in ("email", "print") for n in channels)
+            or settings.receivables.reminders_every_seconds > 0
             else None
         )
         app[CTX] = AppContext(
@@ -130,6 +134,14 @@ def create_app(
                 signals.poll_acknowledgements(led, channels, settings.ack_poll_seconds)
             ),
         ]
+        if settings.receivables.reminders_every_seconds > 0:
+            tasks.append(
+                asyncio.create_task(
+                    reminder_job.run_periodically(
+                        led, settings, app[CTX].channel_types, executor
+                    )
+                )
+            )
         bounce_server = None
         for name, config in settings.channels.items():
             if channel_type(settings, name) == "email" and config.get("bounce_listen"):
