@@ -61,7 +61,7 @@ class Envelope:
     sender: Address
     recipient: Address
     documents: tuple[Document, ...]
-    document_type: str = "invoice"  #: "invoice" or "credit_note"
+    document_type: str = "invoice"  #: "invoice", "credit_note" or "reminder"
     language: str = "en"
     meta: Mapping[str, str] = field(default_factory=dict)  #: invoice number, amount, due date …
 

@@ -1,4 +1,4 @@
-"""Channel ``email``: the invoice PDF (and optionally the UBL) by SMTP, with a VERP return path.
+"""Channel ``email``: the invoice (or reminder) PDF, optionally the UBL, by SMTP with a VERP return path.
 
 Settings (``[channels.email]``): host, port, security ("starttls", "tls" or "none"), username,
 password, from_address, from_name, reply_to, bounce_domain, timeout, attach_ubl.
@@ -40,6 +40,13 @@ SUBJECTS = {
     "fi": "Lasku {number} – {seller}",
     "en": "Invoice {number} from {seller}",
 }
+REMINDER_SUBJECTS = {
+    "sv": "Påminnelse: faktura {number} från {seller}",
+    "nb": "Påminnelse: faktura {number} fra {seller}",
+    "da": "Påmindelse: faktura {number} fra {seller}",
+    "fi": "Maksumuistutus: lasku {number} – {seller}",
+    "en": "Reminder: invoice {number} from {seller}",
+}
 CREDIT_SUBJECTS = {
     "sv": "Kreditnota {number} från {seller}",
     "nb": "Kreditnota {number} fra {seller}",
@@ -80,7 +87,8 @@ def _body_templates():
 
 def _body(envelope: Envelope) -> str:
     language = envelope.language if envelope.language in SUBJECTS else "en"
-    template = _body_templates().get_template(f"invoice.{language}.txt")
+    stem = "reminder" if envelope.document_type == "reminder" else "invoice"
+    template = _body_templates().get_template(f"{stem}.{language}.txt")
     return template.render(meta=envelope.meta, credit=envelope.document_type == "credit_note")
 
 
@@ -97,7 +105,9 @@ class EmailChannel:
             raise RecipientNotRegistered(f"the recipient has no usable email address ({to!r})")
         meta = envelope.meta
         language = envelope.language if envelope.language in SUBJECTS else "en"
-        subjects = CREDIT_SUBJECTS if envelope.document_type == "credit_note" else SUBJECTS
+        subjects = {"credit_note": CREDIT_SUBJECTS, "reminder": REMINDER_SUBJECTS}.get(
+            envelope.document_type, SUBJECTS
+        )
         msg = EmailMessage()
         seller = meta.get("seller_name") or s.from_name or s.from_address
         msg["Subject"] = subjects[language].format(number=meta.get("number", ""), seller=seller)

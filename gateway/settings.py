@@ -39,6 +39,18 @@ class ChannelPolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class ReceivablesSettings:
+    """Reminders (``[receivables]``)."""
+
+    #: how often the server runs the reminder job; 0 = never (run it by CLI, API or cron).
+    #: Off by default: dunning a tenant's customers must be switched on deliberately.
+    reminders_every_seconds: float = 0.0
+    reminder_fee_agreed: bool = False  #: a reminder fee was agreed with the customers
+    reminder_fee: str = "60"  #: capped at the statutory 60 kr
+    pay_within_days: int = 10  #: the reminder's "pay by" date, from the day it is issued
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     data_dir: Path = Path("var")
     listen: str = "127.0.0.1:8080"
@@ -48,6 +60,7 @@ class Settings:
     public_url: str = ""  #: how the gateway is reached, for links in webhooks and emails
     log_level: str = "INFO"
     worker: WorkerSettings = field(default_factory=WorkerSettings)
+    receivables: ReceivablesSettings = field(default_factory=ReceivablesSettings)
     channels: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: {"spool": {}})
     webhook_timeout: float = 10.0
     ack_poll_seconds: float = 60.0  #: how often print/operator acknowledgement files are collected
@@ -120,6 +133,8 @@ def _build(raw: Mapping[str, Any]) -> Settings:
     for key, value in raw.items():
         if key == "worker":
             values[key] = _section(WorkerSettings, "worker", value)
+        elif key == "receivables":
+            values[key] = _section(ReceivablesSettings, "receivables", value)
         elif key == "channels":
             if not isinstance(value, Mapping):
                 raise SettingsError("channels must be a table of [channels.<name>] tables")

@@ -14,6 +14,7 @@ import contextlib
 import logging
 import socket
 import uuid
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -198,29 +199,45 @@ class Worker:
             "seller_name": invoice["seller_name"] or "",
             "country_c1": recipient.get("sender_country") or "",
         }
+        documents = tuple(
+            Document(
+                kind=d["kind"],
+                media_type=d["media_type"],
+                content=d["content"],
+                filename=d["filename"],
+            )
+            for d in docs
+        )
+        document_type = invoice["kind"]
+        if claim.reminder_id is not None:
+            # A reminder travels as the delivery's only PDF; channels never see the invoice's.
+            reminder = await self.ledger.reminder_of_delivery(claim.delivery_id) or {}
+            own = f"reminder-{reminder.get('level')}"
+            documents = tuple(replace(d, kind="pdf") for d in documents if d.kind == own)
+            document_type = "reminder"
+            meta.update(
+                amount=reminder.get("total") or "",
+                due_date=(reminder.get("basis") or {}).get("pay_by", ""),
+                reminder_kind=reminder.get("kind") or "",
+                reminder_level=str(reminder.get("level") or ""),
+            )
         return Envelope(
             delivery_id=claim.delivery_id,
             invoice_id=claim.invoice_id,
             tenant_id=claim.tenant_id,
             attempt=claim.attempt,
             message_id=claim.message_id,
-            sender=Address(peppol_id=recipient.get("sender_peppol_id"), extra={"tenant_id": claim.tenant_id}),
+            sender=Address(
+                peppol_id=recipient.get("sender_peppol_id"), extra={"tenant_id": claim.tenant_id}
+            ),
             recipient=Address(
                 peppol_id=recipient.get("peppol_id"),
                 email=recipient.get("email"),
                 postal=recipient.get("postal"),
                 operator=recipient.get("operator"),
             ),
-            documents=tuple(
-                Document(
-                    kind=d["kind"],
-                    media_type=d["media_type"],
-                    content=d["content"],
-                    filename=d["filename"],
-                )
-                for d in docs
-            ),
-            document_type=invoice["kind"],
+            documents=documents,
+            document_type=document_type,
             language=recipient.get("language") or "en",
             meta=meta,
         )

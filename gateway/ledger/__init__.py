@@ -30,6 +30,7 @@ from .migrations import migrate
 from .mls import MlsLedger
 from .queries import QueryLedger
 from .receivables import ReceivableLedger
+from .reminders import ReminderLedger
 from .states import WEBHOOK_EVENTS, DeliveryStatus, EventType, InvoiceStatus
 from .users import UserLedger
 
@@ -103,7 +104,9 @@ def _hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-class Ledger(DeliveryLedger, QueryLedger, UserLedger, ReceivableLedger, InboxLedger, MlsLedger):
+class Ledger(
+    DeliveryLedger, QueryLedger, UserLedger, ReceivableLedger, ReminderLedger, InboxLedger, MlsLedger
+):
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
@@ -412,6 +415,8 @@ class Ledger(DeliveryLedger, QueryLedger, UserLedger, ReceivableLedger, InboxLed
         channel: str,
         position: int,
         due: datetime,
+        *,
+        reminder_id: str | None = None,
     ) -> str:
         delivery_id = new_id()
         await conn.execute(
@@ -425,6 +430,7 @@ class Ledger(DeliveryLedger, QueryLedger, UserLedger, ReceivableLedger, InboxLed
                 attempts=0,
                 message_id=f"{uuid.uuid4()}@fakturaport",
                 next_attempt_at=due,
+                reminder_id=reminder_id,
                 created_at=now(),
                 updated_at=now(),
             )

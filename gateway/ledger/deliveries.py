@@ -30,6 +30,7 @@ class Claim:
     attempt: int  #: 1-based number of the attempt about to be made
     message_id: str
     first_attempt_at: datetime | None
+    reminder_id: str | None = None  #: the delivery carries this reminder, not the invoice
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,7 @@ class DeliveryLedger:
                 d.c.attempts,
                 d.c.message_id,
                 d.c.first_attempt_at,
+                d.c.reminder_id,
             )
         )
         async with self.transaction() as conn:
@@ -102,6 +104,7 @@ class DeliveryLedger:
                 r.attempts,
                 r.message_id,
                 r.first_attempt_at or when,
+                r.reminder_id,
             )
             for r in rows
         ]
@@ -155,7 +158,11 @@ class DeliveryLedger:
                 "remote_id": remote_id,
                 **(report or {}),
             }
-            if pending_confirmation:
+            if claim.reminder_id is not None:
+                await self.reminder_outcome(
+                    conn, claim.tenant_id, claim.invoice_id, claim.delivery_id, status, detail
+                )
+            elif pending_confirmation:
                 await self._set_invoice(
                     conn, claim.invoice_id, InvoiceStatus.AWAITING_CONFIRMATION, when
                 )
@@ -235,6 +242,7 @@ class DeliveryLedger:
                 claim.position,
                 error,
                 when,
+                reminder_id=claim.reminder_id,
             )
         return True
 
@@ -248,7 +256,14 @@ class DeliveryLedger:
         position: int,
         error: str,
         when: datetime,
+        *,
+        reminder_id: str | None = None,
     ) -> None:
+        if reminder_id is not None:
+            await self.advance_reminder(
+                conn, tenant_id, invoice_id, reminder_id, channel, position, error, when
+            )
+            return
         plan = (
             await conn.execute(select(t.invoices.c.plan).where(t.invoices.c.id == invoice_id))
         ).scalar_one()
@@ -363,10 +378,17 @@ class DeliveryLedger:
             newer = (
                 await conn.execute(
                     select(d.c.id).where(
-                        d.c.invoice_id == row.invoice_id, d.c.position > row.position
+                        d.c.invoice_id == row.invoice_id,
+                        d.c.position > row.position,
+                        # a reminder's deliveries form their own plan, apart from the invoice's
+                        d.c.reminder_id.is_(None)
+                        if row.reminder_id is None
+                        else d.c.reminder_id == row.reminder_id,
                     )
                 )
             ).first()
+            if row.reminder_id is not None:
+                current = None
             if newer is None and current != InvoiceStatus.FAILED:  # not already past this channel
                 await self._advance(
                     conn,
@@ -377,6 +399,7 @@ class DeliveryLedger:
                     row.position,
                     reason,
                     when,
+                    reminder_id=row.reminder_id,
                 )
         return True
 
@@ -397,6 +420,16 @@ class DeliveryLedger:
                 await self.store_evidence(
                     conn, row.tenant_id, row.invoice_id, delivery_id, item, when
                 )
+            if row.reminder_id is not None:
+                await self.reminder_outcome(
+                    conn,
+                    row.tenant_id,
+                    row.invoice_id,
+                    delivery_id,
+                    DeliveryStatus.DELIVERED,
+                    {"channel": row.channel, "confirmed": True},
+                )
+                return True
             await self._set_invoice(conn, row.invoice_id, InvoiceStatus.DELIVERED, when)
             await self.record_event(
                 conn,
@@ -435,6 +468,7 @@ class DeliveryLedger:
                 await conn.execute(
                     select(d.c.id).where(
                         d.c.invoice_id == invoice_id,
+                        d.c.reminder_id.is_(None),
                         d.c.status.in_(
                             [DeliveryStatus.PENDING, DeliveryStatus.AWAITING_CONFIRMATION]
                         ),
@@ -499,6 +533,8 @@ class DeliveryLedger:
                             [DeliveryStatus.PENDING, DeliveryStatus.AWAITING_CONFIRMATION]
                         ),
                         i.c.overdue == 0,
+                        # a late reminder does not make the invoice's own delivery overdue
+                        d.c.reminder_id.is_(None),
                     )
                 )
             ).all()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy import insert, inspect, select, update
+from sqlalchemy import insert, inspect, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import schema
@@ -37,11 +37,22 @@ async def _v4_mls(conn: AsyncConnection) -> None:
     await conn.run_sync(lambda sync: schema.metadata.create_all(sync, tables=[schema.mls_out]))
 
 
+async def _v5_reminders(conn: AsyncConnection) -> None:
+    """Reminders sent through the delivery machinery: their table and the deliveries' link."""
+    await conn.run_sync(lambda sync: schema.metadata.create_all(sync, tables=[schema.reminders]))
+    columns = await conn.run_sync(
+        lambda sync: {c["name"] for c in inspect(sync).get_columns("deliveries")}
+    )
+    if "reminder_id" not in columns:
+        await conn.execute(text("ALTER TABLE deliveries ADD COLUMN reminder_id VARCHAR(64)"))
+
+
 STEPS: tuple[Callable[[AsyncConnection], Awaitable[None]], ...] = (
     _v1_initial,
     _v2_users,
     _v3_receivables,
     _v4_mls,
+    _v5_reminders,
 )
 
 
@@ -57,8 +68,6 @@ async def migrate(conn: AsyncConnection) -> int:
     """Bring the schema to the newest version; returns the version reached."""
     if conn.dialect.name == "postgresql":
         # One migrator at a time when several servers start together.
-        from sqlalchemy import text
-
         await conn.execute(text("SELECT pg_advisory_xact_lock(7310244)"))
     version = await current_version(conn)
     for number, step in enumerate(STEPS, start=1):

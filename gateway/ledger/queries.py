@@ -54,7 +54,10 @@ class QueryLedger:
                 (
                     await conn.execute(
                         select(t.deliveries)
-                        .where(t.deliveries.c.invoice_id == invoice_id)
+                        .where(
+                            t.deliveries.c.invoice_id == invoice_id,
+                            t.deliveries.c.reminder_id.is_(None),  # reminders: /v1/receivables
+                        )
                         .order_by(t.deliveries.c.created_at)
                     )
                 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +15,7 @@ from ..receivables.cadence import next_step
 from ..receivables.interest import CustomerType, RateMissing, compensation, late_interest
 from ..receivables.matching import IncomingPayment, Matcher, MatchKind, OpenItem
 from . import schema as t
+from .states import EventType
 
 OPEN_STATES = ("open", "partly_paid", "in_reminder")
 AGE_BUCKETS = (
@@ -124,12 +125,27 @@ class ReceivableLedger:
         return counts
 
     async def _settle(self, conn: AsyncConnection, invoice_id: str, remaining: Decimal) -> None:
+        """Apply a payment's effect; a paid item's reminders still waiting to go out are withdrawn."""
         state = "paid" if remaining <= 0 else "partly_paid"
+        tenant_id = (
+            await conn.execute(
+                select(t.receivables.c.tenant_id).where(t.receivables.c.invoice_id == invoice_id)
+            )
+        ).scalar_one()
         await conn.execute(
             update(t.receivables)
             .where(t.receivables.c.invoice_id == invoice_id)
             .values(open_amount=str(remaining), state=state, updated_at=datetime.now(UTC))
         )
+        await self.record_event(
+            conn,
+            tenant_id,
+            invoice_id,
+            EventType.PAID if state == "paid" else EventType.PARTLY_PAID,
+            {"open_amount": str(max(remaining, Decimal(0)))},
+        )
+        if state == "paid":
+            await self.cancel_pending_reminders(conn, tenant_id, invoice_id, "paid")
 
     async def assign_payment(self, tenant_id: str, payment_id: str, invoice_id: str) -> bool:
         async with self.transaction() as conn:
@@ -226,6 +242,35 @@ class ReceivableLedger:
             "customers": {
                 c: {k: str(v) for k, v in b.items()} for c, b in sorted(customers.items())
             },
+        }
+
+    async def dso(self, tenant_id: str, today: date, days: int = 90) -> dict[str, Any]:
+        """Days sales outstanding: open receivables ÷ what was invoiced in the last ``days`` × days."""
+        since = datetime.combine(today - timedelta(days=days), time(), tzinfo=UTC)
+        r, i = t.receivables, t.invoices
+        async with self.engine.connect() as conn:
+            open_rows = (
+                await conn.execute(
+                    select(r.c.open_amount).where(
+                        r.c.tenant_id == tenant_id, r.c.state.in_(OPEN_STATES)
+                    )
+                )
+            ).scalars()
+            outstanding = sum((Decimal(v) for v in open_rows), Decimal(0))
+            sold_rows = (
+                await conn.execute(
+                    select(r.c.amount)
+                    .join(i, i.c.id == r.c.invoice_id)
+                    .where(r.c.tenant_id == tenant_id, r.c.state != "credited", i.c.created_at >= since)
+                )
+            ).scalars()
+            sales = sum((Decimal(v) for v in sold_rows), Decimal(0))
+        value = (outstanding / sales * days).quantize(Decimal("0.1")) if sales else None
+        return {
+            "days": days,
+            "outstanding": str(outstanding),
+            "sales": str(sales),
+            "dso": None if value is None else str(value),
         }
 
     async def reminders_due(self, tenant_id: str, today: date) -> list[dict[str, Any]]:

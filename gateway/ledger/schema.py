@@ -158,6 +158,8 @@ deliveries = Table(
     Column("last_error", Text),
     Column("created_at", Stamp, nullable=False),
     Column("updated_at", Stamp, nullable=False),
+    #: set when this delivery carries a payment reminder of the invoice, not the invoice itself
+    Column("reminder_id", Id),
 )
 Index("ix_deliveries_due", deliveries.c.status, deliveries.c.next_attempt_at)
 Index("ix_deliveries_invoice", deliveries.c.invoice_id)
@@ -295,7 +297,7 @@ receivables = Table(
     Column("due_date", String(10)),
     Column(
         "state", String(30), nullable=False
-    ),  #: open, partly_paid, paid, credited, in_reminder, collection, written_off
+    ),  #: open, partly_paid, paid, credited, in_reminder, handed_to_collection, written_off
     Column("reminders_sent", Integer, nullable=False, default=0),
     Column("compensation_charged", Integer, nullable=False, default=0),
     Column("updated_at", Stamp, nullable=False),
@@ -320,3 +322,29 @@ payments = Table(
     Column("imported_at", Stamp, nullable=False),
     UniqueConstraint("tenant_id", "source", "external_id", name="uq_payment_external"),
 )
+
+reminders = Table(
+    "reminders",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("tenant_id", Id, nullable=False),
+    Column("invoice_id", Id, ForeignKey("invoices.id"), nullable=False),
+    Column("level", Integer, nullable=False),  #: 1 = first reminder of the cadence
+    Column("kind", String(20), nullable=False),  #: friendly, reminder, final_notice
+    Column("on_date", String(10), nullable=False),  #: the day the cadence made it due
+    Column("currency", String(3), nullable=False),
+    Column("open_amount", String(40), nullable=False),
+    Column("compensation", String(40), nullable=False),  #: förseningsersättning charged now
+    Column("fee", String(40), nullable=False),  #: agreed reminder fee
+    Column("interest", String(40)),  #: None: no reference rate known for a period (reported)
+    Column("total", String(40), nullable=False),
+    Column("basis", JSON, nullable=False),  #: interest parts and the rules applied
+    Column("plan", JSON, nullable=False),
+    Column("delivery_id", Id),
+    Column("status", String(30), nullable=False),  #: pending, awaiting_confirmation, delivered, failed, cancelled
+    Column("created_at", Stamp, nullable=False),
+    Column("updated_at", Stamp, nullable=False),
+    # The same reminder level goes out once per item, however often the job runs.
+    UniqueConstraint("invoice_id", "level", name="uq_reminder_level"),
+)
+Index("ix_reminders_tenant", reminders.c.tenant_id, reminders.c.created_at)

@@ -24,6 +24,7 @@ class DeliveryStatus(StrEnum):
     )
     DELIVERED = "delivered"  #: terminal success
     FAILED = "failed"  #: terminal failure of this channel (the plan may go on)
+    CANCELLED = "cancelled"  #: terminal: withdrawn before sending (a reminder whose item got paid)
 
     @property
     def is_open(self) -> bool:
@@ -44,6 +45,15 @@ class EventType(StrEnum):
     HANDLED = "invoice.handled"  #: a person marked a failure as handled, with a comment
     MLS_RECEIVED = "invoice.mls_received"  #: the receiving access point's Message Level Status
     MLS_SENT = "inbox.mls_sent"  #: our Message Level Status for a received document went out
+    # Receivables: every state change of an open item, and what happened to its reminders.
+    PAID = "receivable.paid"  #: nothing is open any more
+    PARTLY_PAID = "receivable.partly_paid"  #: a payment left part of the amount open
+    REMINDED = "receivable.reminded"  #: a reminder was issued and queued for delivery
+    REMINDER_DELIVERED = "receivable.reminder_delivered"  #: its channel handed it over
+    REMINDER_FAILED = "receivable.reminder_failed"  #: every channel of the reminder failed
+    REMINDER_CANCELLED = "receivable.reminder_cancelled"  #: paid before it went out
+    HANDED_TO_COLLECTION = "receivable.handed_to_collection"  #: case file made for an agency
+    WRITTEN_OFF = "receivable.written_off"  #: finance gave the open amount up
 
 
 #: Events an ERP can subscribe to by webhook.
@@ -55,5 +65,11 @@ WEBHOOK_EVENTS = frozenset(
         EventType.OVERDUE,
         EventType.RECEIVED,
         EventType.MLS_RECEIVED,
+        EventType.PAID,
+        EventType.PARTLY_PAID,
+        EventType.REMINDED,
+        EventType.REMINDER_FAILED,
+        EventType.HANDED_TO_COLLECTION,
+        EventType.WRITTEN_OFF,
     }
 )

@@ -147,7 +147,9 @@ class UserLedger:
                     await conn.execute(
                         select(d.c.invoice_id, d.c.last_error, d.c.channel, d.c.updated_at)
                         .where(
-                            d.c.invoice_id.in_([r["id"] for r in rows]), d.c.last_error.is_not(None)
+                            d.c.invoice_id.in_([r["id"] for r in rows]),
+                            d.c.last_error.is_not(None),
+                            d.c.reminder_id.is_(None),
                         )
                         .order_by(d.c.updated_at)
                     )

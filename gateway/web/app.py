@@ -14,9 +14,10 @@ from .. import mls, notify, signals, watchdog
 from ..channels import build_channels, channel_type
 from ..intake import Problem
 from ..ledger import Ledger
+from ..receivables import reminder_job
 from ..settings import Settings
 from ..worker import Worker
-from . import api, as4, lookup, receivables_api, ui
+from . import api, as4, lookup, receivables_api, reminders_api, ui, ui_receivables
 from .context import CTX, REQUEST_ID, SETTINGS, TENANT, WORKER, AppContext
 from .metrics import Metrics
 from .openapi import document as openapi_document
@@ -96,11 +97,13 @@ def create_app(
     )
     app[SETTINGS] = settings
     app.router.add_routes(api.routes)
+    app.router.add_routes(reminders_api.routes)
     app.router.add_routes(receivables_api.routes)
     app.router.add_routes(lookup.routes)
     app.router.add_routes(as4.routes)
     app.router.add_post("/as4", as4.receive)
     app.router.add_routes(ui.routes)
+    app.router.add_routes(ui_receivables.routes)
     app.router.add_get("/", to_dashboard)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
@@ -114,6 +117,7 @@ def create_app(
         executor = (
             ProcessPoolExecutor(max_workers=2)
             if any(channel_type(settings, n) in ("email", "print") for n in channels)
+            or settings.receivables.reminders_every_seconds > 0
             else None
         )
         app[CTX] = AppContext(
@@ -134,6 +138,14 @@ def create_app(
         for name, channel in channels.items():
             if channel_type(settings, name) == "peppol":
                 tasks.append(asyncio.create_task(mls.run(led, channel, settings.worker.poll_seconds * 20)))
+        if settings.receivables.reminders_every_seconds > 0:
+            tasks.append(
+                asyncio.create_task(
+                    reminder_job.run_periodically(
+                        led, settings, app[CTX].channel_types, executor
+                    )
+                )
+            )
         bounce_server = None
         for name, config in settings.channels.items():
             if channel_type(settings, name) == "email" and config.get("bounce_listen"):

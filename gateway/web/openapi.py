@@ -94,6 +94,21 @@ DESCRIPTIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/v1/receivables/reminders-due"): {
         "summary": "Reminders due today with interest and fees to date"
     },
+    ("POST", "/v1/receivables/reminders/run"): {
+        "summary": "Issue the reminders due on ?date= (default today) and queue them on each customer's channel; repeating it sends nothing twice"
+    },
+    ("GET", "/v1/receivables/{invoice_id}/reminders"): {
+        "summary": "An item's reminders: level, amounts with their basis, deliveries and receipts"
+    },
+    ("POST", "/v1/receivables/{invoice_id}/collection"): {
+        "summary": "Hand the item to collection after the final notice and its grace period: the case file (JSON, or ?format=csv); 409 when not yet eligible"
+    },
+    ("GET", "/v1/receivables/{invoice_id}/collection"): {
+        "summary": "The collection case file as handed over (JSON, or ?format=csv)"
+    },
+    ("POST", "/v1/receivables/{invoice_id}/write-off"): {
+        "summary": "Write the item's open amount off ({\"reason\": …}); pending reminders stop"
+    },
     ("GET", "/v1/receivables/{invoice_id}"): {
         "summary": "The open item of an invoice: amount, open amount, state, reference"
     },

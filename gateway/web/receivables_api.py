@@ -77,7 +77,8 @@ def _today(request: web.Request) -> date:
 
 @routes.get("/v1/receivables/ageing")
 async def ageing(request: web.Request) -> web.Response:
-    return _json(await request.app[CTX].ledger.ageing(request[TENANT].id, _today(request)))
+    ledger, tenant, today = request.app[CTX].ledger, request[TENANT].id, _today(request)
+    return _json({**await ledger.ageing(tenant, today), "dso": await ledger.dso(tenant, today)})
 
 
 @routes.get("/v1/receivables/reminders-due")
