@@ -7,6 +7,7 @@ that pointer into an XPath into what the caller sent.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -113,11 +114,22 @@ def check(source: ReadResult | Invoice, rulesets: Iterable[str] | None = None) -
         xml_rules = [r for r in xml_rules if r.ruleset in wanted]
     findings: list[Finding] = []
     for rule in rules:
-        for pointer in rule.test(invoice):
+        for pointer in _fired(rule, invoice, findings):
             location = result.locate(pointer) if result else None
             findings.append(Finding(rule.id, rule.flag, rule.message, pointer, location))
     if result is not None and result.root is not None and result.syntax == "ubl":
         for xml_rule in xml_rules:
-            for xpath in xml_rule.test(result.root):
+            for xpath in _fired(xml_rule, result.root, findings):
                 findings.append(Finding(xml_rule.id, xml_rule.flag, xml_rule.message, "", xpath))
     return findings
+
+
+def _fired(rule: Rule | XmlRule, subject: Any, findings: list[Finding]) -> list[str]:
+    """Where the rule fails; a rule that trips over an unusual document is reported as a warning
+    (and logged) instead of taking the whole validation, and the intake with it, down."""
+    try:
+        return list(rule.test(subject))
+    except Exception:
+        logging.getLogger("fakturaport.rules").exception("rule could not be evaluated", extra={"rule": rule.id})
+        findings.append(Finding(rule.id, Flag.WARNING, f"{rule.message} (not evaluated: the rule failed on this document)", ""))
+        return []
