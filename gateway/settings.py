@@ -54,6 +54,9 @@ class ReceivablesSettings:
 class Settings:
     data_dir: Path = Path("var")
     listen: str = "127.0.0.1:8080"
+    #: server processes sharing the listening port (SO_REUSEPORT); the first also runs the
+    #: workers and the background jobs. Python runs one core per process.
+    processes: int = 1
     database_url: str = ""  #: default: SQLite under data_dir
     max_body_bytes: int = 10 * 1024 * 1024
     default_plan: tuple[str, ...] = ("spool",)
@@ -92,6 +95,7 @@ class Settings:
 _ENV = {
     "FAKTURAPORT_DATA_DIR": "data_dir",
     "FAKTURAPORT_LISTEN": "listen",
+    "FAKTURAPORT_PROCESSES": "processes",
     "FAKTURAPORT_DATABASE_URL": "database_url",
     "FAKTURAPORT_MAX_BODY_BYTES": "max_body_bytes",
     "FAKTURAPORT_DEFAULT_PLAN": "default_plan",

@@ -1,14 +1,22 @@
-"""``fakturaport serve [--config FILE] [--no-worker]``: the API, the workers and the watchdog."""
+"""``fakturaport serve [--config FILE] [--no-worker] [--processes N]``: the API, the workers and
+the watchdog."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import os
+import signal
 import sys
+import traceback
 
 from aiohttp import web
+from aiohttp.web_runner import GracefulExit
 
+from ..ledger import Ledger
 from ..logs import configure
-from ..settings import SettingsError, load_settings
+from ..settings import Settings, SettingsError, load_settings
 from ..web.app import create_app
 
 
@@ -20,6 +28,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="serve the API only (run `fakturaport worker` elsewhere)",
     )
+    p.add_argument(
+        "--processes",
+        type=int,
+        help="server processes sharing the port (default: the 'processes' setting, 1)",
+    )
     p.set_defaults(func=run)
 
 
@@ -30,17 +43,71 @@ def run(args: argparse.Namespace) -> int:
         print(f"fakturaport serve: {exc}", file=sys.stderr)
         return 2
     configure(settings.log_level)
+    processes = args.processes or settings.processes
+    if processes < 1:
+        print("fakturaport serve: --processes must be at least 1", file=sys.stderr)
+        return 2
     host, port = settings.host_port
     print(
-        f"Fakturaport listening on http://{host}:{port} (data in {settings.data_dir})",
+        f"Fakturaport listening on http://{host}:{port} (data in {settings.data_dir}"
+        f"{f', {processes} processes' if processes > 1 else ''})",
         file=sys.stderr,
         flush=True,
     )
+    if processes == 1:
+        _serve(settings, run_worker=not args.no_worker, reuse_port=False)
+        return 0
+    return _serve_many(settings, processes, run_worker=not args.no_worker)
+
+
+def _serve(settings: Settings, *, run_worker: bool, reuse_port: bool) -> None:
+    host, port = settings.host_port
     web.run_app(
-        create_app(settings, run_worker=not args.no_worker),
+        create_app(settings, run_worker=run_worker),
         host=host,
         port=port,
+        reuse_port=reuse_port or None,
         print=None,
         access_log=None,
     )
-    return 0
+
+
+def _serve_many(settings: Settings, processes: int, *, run_worker: bool) -> int:
+    """Fork the server processes; forward SIGTERM/SIGINT to them and wait for all."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    asyncio.run(_migrate(settings.db_url))  # once, before the processes race to do it
+    children = []
+    for index in range(processes):
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                # Workers claim with leases, so more would be safe; the watchdog, reminder
+                # job and mailbox polling are kept to one process to keep their load single.
+                _serve(settings, run_worker=run_worker and index == 0, reuse_port=True)
+            except (GracefulExit, KeyboardInterrupt):
+                pass  # a second stop signal during shutdown (the parent and a process manager)
+            except BaseException:
+                traceback.print_exc()
+                code = 1
+            finally:
+                os._exit(code)  # never return into the parent's code path
+        children.append(pid)
+
+    def forward(signum: int, _frame) -> None:
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signum)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    failed = 0
+    for child in children:
+        _, status = os.waitpid(child, 0)
+        failed += os.waitstatus_to_exitcode(status) not in (0, -signal.SIGTERM, -signal.SIGINT)
+    return 1 if failed else 0
+
+
+async def _migrate(url: str) -> None:
+    ledger = await Ledger.open(url)
+    await ledger.aclose()

@@ -11,28 +11,36 @@ import asyncio
 import contextlib
 import hashlib
 import secrets
-import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from decimal import Decimal
-from typing import Any
+import time
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
 
+from sqlalchemy import create_engine, func, insert, select, update
 from sqlalchemy import event as sa_event
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from . import schema as t
+from .acceptance import MAX_BATCH, Acceptance, AcceptanceLedger, AcceptResult, RenderedDocument
 from .deliveries import Claim, DeliveryLedger, EvidenceItem
+from .group_commit import GroupCommit
+from .ids import new_id, now
 from .inbox import InboxLedger
 from .migrations import migrate
 from .mls import MlsLedger
 from .queries import QueryLedger
 from .receivables import ReceivableLedger
 from .reminders import ReminderLedger
-from .states import WEBHOOK_EVENTS, DeliveryStatus, EventType, InvoiceStatus
+from .rows import delivery_row, event_row, fan_out, store_blobs
+from .states import EventType
 from .users import UserLedger
+
+R = TypeVar("R")
+#: How long a checked API key is trusted without asking the database again.
+KEY_CACHE_SECONDS = 10.0
 
 __all__ = [
     "AcceptResult",
@@ -46,14 +54,6 @@ __all__ = [
 ]
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def new_id() -> str:
-    return uuid.uuid4().hex
-
-
 @dataclass(frozen=True, slots=True)
 class Tenant:
     id: str
@@ -61,58 +61,33 @@ class Tenant:
     peppol_id: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class RenderedDocument:
-    kind: str  #: original, ubl, pdf, svefaktura, cii
-    media_type: str
-    content: bytes
-    filename: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Acceptance:
-    """Everything ``accept`` stores for one invoice."""
-
-    tenant_id: str
-    idempotency_key: str
-    body_hash: str
-    number: str | None
-    kind: str
-    buyer_name: str | None
-    buyer_key: str | None
-    currency: str | None
-    payable: str | None
-    due_date: str | None
-    plan: tuple[str, ...]
-    recipient: Mapping[str, Any]
-    documents: tuple[RenderedDocument, ...]
-    detail: Mapping[str, Any] = field(default_factory=dict)
-    seller_name: str | None = None
-    #: the open item to track (reference, customer, customer_type); None: not followed to payment
-    receivable: Mapping[str, Any] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class AcceptResult:
-    invoice_id: str
-    created: bool  #: False: the same key and body were accepted before (a replay)
-    conflict: bool = False  #: the key was used before with a different body
-    status: str = InvoiceStatus.ACCEPTED
-
-
 def _hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
 class Ledger(
-    DeliveryLedger, QueryLedger, UserLedger, ReceivableLedger, ReminderLedger, InboxLedger, MlsLedger
+    AcceptanceLedger,
+    DeliveryLedger,
+    QueryLedger,
+    UserLedger,
+    ReceivableLedger,
+    ReminderLedger,
+    InboxLedger,
+    MlsLedger,
 ):
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, sqlite_sync: Engine | None = None) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
         # SQLite has one writer at a time; queueing writers here instead of in SQLite's busy
         # handler avoids lock-upgrade failures between this process's own connections.
         self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
+        # Batched writes and hot-path reads on SQLite run whole in a thread on the stdlib driver:
+        # aiosqlite would hop between threads for every statement, fetch and cursor.
+        self._sqlite_sync = sqlite_sync
+        self._writer_thread = ThreadPoolExecutor(1, thread_name_prefix="ledger-writer")
+        self._reader_threads = ThreadPoolExecutor(4, thread_name_prefix="ledger-reader")
+        self._acceptances = GroupCommit(self.accept_many, max_batch=MAX_BATCH)
+        self._key_cache: dict[str, tuple[Tenant, float]] = {}
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
@@ -124,17 +99,49 @@ class Ledger(
         async with self._write_lock, self.engine.begin() as conn:
             yield conn
 
+    async def write(self, work: Callable[..., R], *args: Any) -> R:
+        """Run ``work(conn, *args)``, synchronous code, as one write transaction."""
+        if self._sqlite_sync is None:
+            async with self.transaction() as conn:
+                return await conn.run_sync(work, *args)
+        assert self._write_lock is not None
+        async with self._write_lock:
+            return await asyncio.get_running_loop().run_in_executor(
+                self._writer_thread, self._in_thread, self._sqlite_sync.begin, work, args
+            )
+
+    async def read(self, work: Callable[..., R], *args: Any) -> R:
+        """Run ``work(conn, *args)``, synchronous code that only reads."""
+        if self._sqlite_sync is None:
+            async with self.engine.connect() as conn:
+                return await conn.run_sync(work, *args)
+        return await asyncio.get_running_loop().run_in_executor(
+            self._reader_threads, self._in_thread, self._sqlite_sync.connect, work, args
+        )
+
+    @staticmethod
+    def _in_thread(
+        connect: Callable[[], contextlib.AbstractContextManager[Connection]],
+        work: Callable[..., R],
+        args: tuple[Any, ...],
+    ) -> R:
+        with connect() as conn:
+            return work(conn, *args)
+
     @classmethod
     async def open(cls, url: str, *, create: bool = True) -> Ledger:
         kwargs: dict[str, Any] = {}
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"timeout": 30}
+            kwargs.update(pool_size=32, max_overflow=0)
         else:
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
         engine = create_async_engine(url, **kwargs)
+        sqlite_sync = None
         if engine.dialect.name == "sqlite":
             sa_event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        ledger = cls(engine)
+            sqlite_sync = _sqlite_sync(engine)
+        ledger = cls(engine, sqlite_sync)
         if create:
             await ledger.migrate()
         return ledger
@@ -144,6 +151,11 @@ class Ledger(
             return await migrate(conn)
 
     async def aclose(self) -> None:
+        await self._acceptances.aclose()
+        self._writer_thread.shutdown()
+        self._reader_threads.shutdown()
+        if self._sqlite_sync is not None:
+            self._sqlite_sync.dispose()
         await self.engine.dispose()
 
     # --- tenants and keys -----------------------------------------------------------------------------
@@ -186,25 +198,23 @@ class Ledger(
         return key
 
     async def tenant_for_key(self, key: str) -> Tenant | None:
+        """The tenant an API key belongs to. A valid key is remembered for ``KEY_CACHE_SECONDS``
+        (by its hash), so a revocation reaches a running server within that time."""
         parts = key.split("_")
         if len(parts) < 3 or parts[0] != "fp":
             return None
-        async with self.engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    select(
-                        t.api_keys.c.key_hash,
-                        t.tenants.c.id,
-                        t.tenants.c.name,
-                        t.tenants.c.peppol_id,
-                    )
-                    .join(t.tenants, t.tenants.c.id == t.api_keys.c.tenant_id)
-                    .where(t.api_keys.c.prefix == parts[1], t.api_keys.c.revoked_at.is_(None))
-                )
-            ).first()
-        if row is None or not secrets.compare_digest(row.key_hash, _hash_key(key)):
+        key_hash = _hash_key(key)
+        cached = self._key_cache.get(key_hash)
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
+        row = await self.read(_key_row, parts[1])
+        if row is None or not secrets.compare_digest(row.key_hash, key_hash):
             return None
-        return Tenant(id=row.id, name=row.name, peppol_id=row.peppol_id)
+        tenant = Tenant(id=row.id, name=row.name, peppol_id=row.peppol_id)
+        if len(self._key_cache) >= 10_000:
+            self._key_cache.clear()
+        self._key_cache[key_hash] = (tenant, time.monotonic() + KEY_CACHE_SECONDS)
+        return tenant
 
     async def tenant_by_name(self, name: str) -> Tenant | None:
         async with self.engine.connect() as conn:
@@ -256,21 +266,7 @@ class Ledger(
     async def find_recipient(self, tenant_id: str, keys: Sequence[str]) -> dict[str, Any] | None:
         if not keys:
             return None
-        async with self.engine.connect() as conn:
-            rows = (
-                (
-                    await conn.execute(
-                        select(t.recipients).where(
-                            t.recipients.c.tenant_id == tenant_id,
-                            t.recipients.c.key.in_(list(keys)),
-                        )
-                    )
-                )
-                .mappings()
-                .all()
-            )
-        by_key = {row["key"]: dict(row) for row in rows}
-        return next((by_key[k] for k in keys if k in by_key), None)
+        return await self.read(_recipient, tenant_id, keys)
 
     async def list_recipients(self, tenant_id: str) -> list[dict[str, Any]]:
         async with self.engine.connect() as conn:
@@ -298,89 +294,6 @@ class Ledger(
 
     # --- accepting an invoice ---------------------------------------------------------------------------
 
-    async def accept(self, a: Acceptance) -> AcceptResult:
-        """Store the invoice, its documents, first delivery and events in one transaction."""
-        existing = await self._replay(a)
-        if existing is not None:
-            return existing
-        invoice_id = new_id()
-        stamp = now()
-        try:
-            async with self.transaction() as conn:
-                await conn.execute(
-                    insert(t.invoices).values(
-                        id=invoice_id,
-                        tenant_id=a.tenant_id,
-                        number=a.number,
-                        kind=a.kind,
-                        seller_name=a.seller_name,
-                        buyer_name=a.buyer_name,
-                        buyer_key=a.buyer_key,
-                        currency=a.currency,
-                        payable=a.payable,
-                        due_date=a.due_date,
-                        idempotency_key=a.idempotency_key,
-                        body_hash=a.body_hash,
-                        status=InvoiceStatus.ACCEPTED,
-                        plan=list(a.plan),
-                        recipient=dict(a.recipient),
-                        current_channel=a.plan[0],
-                        overdue=0,
-                        created_at=stamp,
-                        updated_at=stamp,
-                    )
-                )
-                for doc in a.documents:
-                    await self.store_document(conn, invoice_id, doc)
-                delivery_id = await self.add_delivery(
-                    conn, a.tenant_id, invoice_id, a.plan[0], 0, stamp
-                )
-                if a.receivable is not None and a.currency and a.payable is not None:
-                    await self.open_item(
-                        conn,
-                        invoice_id,
-                        a.tenant_id,
-                        reference=a.receivable.get("reference"),
-                        customer=a.receivable.get("customer"),
-                        customer_type=a.receivable.get("customer_type", "company"),
-                        currency=a.currency,
-                        amount=Decimal(a.payable),
-                        due_date=a.due_date,
-                        credit=a.kind == "credit_note",
-                    )
-                await self.record_event(
-                    conn,
-                    a.tenant_id,
-                    invoice_id,
-                    EventType.ACCEPTED,
-                    {"number": a.number, "plan": list(a.plan), **a.detail},
-                    delivery_id=delivery_id,
-                )
-        except IntegrityError:
-            # A concurrent request with the same key committed first: answer as a replay.
-            replay = await self._replay(a)
-            if replay is None:
-                raise
-            return replay
-        return AcceptResult(invoice_id, created=True)
-
-    async def _replay(self, a: Acceptance) -> AcceptResult | None:
-        """The earlier result for this idempotency key: the same invoice, or a conflict."""
-        async with self.engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    select(t.invoices.c.id, t.invoices.c.body_hash, t.invoices.c.status).where(
-                        t.invoices.c.tenant_id == a.tenant_id,
-                        t.invoices.c.idempotency_key == a.idempotency_key,
-                    )
-                )
-            ).first()
-        if row is None:
-            return None
-        return AcceptResult(
-            row.id, created=False, conflict=row.body_hash != a.body_hash, status=row.status
-        )
-
     async def store_document(
         self, conn: AsyncConnection, invoice_id: str, doc: RenderedDocument
     ) -> None:
@@ -398,13 +311,7 @@ class Ledger(
     async def store_blob(self, conn: AsyncConnection, content: bytes) -> str:
         """Content-addressed: equal bytes are stored once (a concurrent duplicate is a no-op)."""
         digest = hashlib.sha256(content).hexdigest()
-        if self.dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as upsert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as upsert
-        await conn.execute(
-            upsert(t.blobs).values(sha256=digest, content=content).on_conflict_do_nothing()
-        )
+        await conn.run_sync(store_blobs, {digest: content})
         return digest
 
     async def add_delivery(
@@ -418,24 +325,9 @@ class Ledger(
         *,
         reminder_id: str | None = None,
     ) -> str:
-        delivery_id = new_id()
-        await conn.execute(
-            insert(t.deliveries).values(
-                id=delivery_id,
-                tenant_id=tenant_id,
-                invoice_id=invoice_id,
-                channel=channel,
-                position=position,
-                status=DeliveryStatus.PENDING,
-                attempts=0,
-                message_id=f"{uuid.uuid4()}@fakturaport",
-                next_attempt_at=due,
-                reminder_id=reminder_id,
-                created_at=now(),
-                updated_at=now(),
-            )
-        )
-        return delivery_id
+        row = delivery_row(tenant_id, invoice_id, channel, position, due, reminder_id=reminder_id)
+        await conn.execute(insert(t.deliveries).values(row))
+        return row["id"]
 
     async def record_event(
         self,
@@ -447,40 +339,45 @@ class Ledger(
         *,
         delivery_id: str | None = None,
     ) -> int:
-        result = await conn.execute(
-            insert(t.events)
-            .values(
-                tenant_id=tenant_id,
-                invoice_id=invoice_id,
-                delivery_id=delivery_id,
-                type=str(kind),
-                detail=dict(detail),
-                at=now(),
-            )
-            .returning(t.events.c.id)
-        )
-        event_id = result.scalar_one()
-        if kind in WEBHOOK_EVENTS:
-            endpoints = (
-                await conn.execute(
-                    select(t.webhook_endpoints.c.id, t.webhook_endpoints.c.events).where(
-                        t.webhook_endpoints.c.tenant_id == tenant_id,
-                        t.webhook_endpoints.c.active == 1,
-                    )
-                )
-            ).all()
-            for endpoint in endpoints:
-                if not endpoint.events or str(kind) in endpoint.events:
-                    await conn.execute(
-                        insert(t.webhook_outbox).values(
-                            tenant_id=tenant_id,
-                            endpoint_id=endpoint.id,
-                            event_id=event_id,
-                            attempts=0,
-                            next_attempt_at=now(),
-                        )
-                    )
+        row = event_row(tenant_id, invoice_id, kind, detail, delivery_id=delivery_id)
+        event_id = (
+            await conn.execute(insert(t.events).values(row).returning(t.events.c.id))
+        ).scalar_one()
+        await conn.run_sync(fan_out, [(row, event_id)])
         return event_id
+
+
+def _key_row(conn: Connection, prefix: str) -> Any:
+    return conn.execute(
+        select(t.api_keys.c.key_hash, t.tenants.c.id, t.tenants.c.name, t.tenants.c.peppol_id)
+        .join(t.tenants, t.tenants.c.id == t.api_keys.c.tenant_id)
+        .where(t.api_keys.c.prefix == prefix, t.api_keys.c.revoked_at.is_(None))
+    ).first()
+
+
+def _recipient(conn: Connection, tenant_id: str, keys: Sequence[str]) -> dict[str, Any] | None:
+    """The directory entry for the first of ``keys`` that has one."""
+    rows = conn.execute(
+        select(t.recipients).where(
+            t.recipients.c.tenant_id == tenant_id, t.recipients.c.key.in_(list(keys))
+        )
+    ).mappings()
+    by_key = {row["key"]: dict(row) for row in rows}
+    return next((by_key[k] for k in keys if k in by_key), None)
+
+
+def _sqlite_sync(engine: AsyncEngine) -> Engine | None:
+    """A synchronous engine on the same SQLite file (None for an in-memory database)."""
+    url = engine.url
+    if not url.database or url.database == ":memory:" or "mode=memory" in str(url):
+        return None
+    sync = create_engine(
+        url.set(drivername="sqlite"),
+        connect_args={"timeout": 30, "check_same_thread": False},
+        pool_size=5,
+    )
+    sa_event.listen(sync, "connect", _sqlite_pragmas)
+    return sync
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

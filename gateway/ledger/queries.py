@@ -90,22 +90,34 @@ class QueryLedger:
         conditions = [i.c.tenant_id == tenant_id]
         if recipient:
             like = f"%{recipient.lower()}%"
-            conditions.append(or_(func.lower(i.c.buyer_name).like(like), func.lower(i.c.buyer_key).like(like)))
+            conditions.append(
+                or_(func.lower(i.c.buyer_name).like(like), func.lower(i.c.buyer_key).like(like))
+            )
         if amount_min is not None:
             conditions.append(amount >= amount_min)
         if amount_max is not None:
             conditions.append(amount <= amount_max)
         if sort and sort != "-created":  # newest first is the keyset order below
-            columns = {"amount": amount, "number": i.c.number, "buyer": func.lower(i.c.buyer_name), "due": i.c.due_date,
-                       "status": i.c.status, "created": i.c.created_at}
+            columns = {
+                "amount": amount,
+                "number": i.c.number,
+                "buyer": func.lower(i.c.buyer_name),
+                "due": i.c.due_date,
+                "status": i.c.status,
+                "created": i.c.created_at,
+            }
             column = columns.get(sort.lstrip("-"))
             if column is None:
-                raise ValueError(f"cannot sort by {sort!r}; one of {sorted(columns)}, '-' first for descending")
+                raise ValueError(
+                    f"cannot sort by {sort!r}; one of {sorted(columns)}, '-' first for descending"
+                )
             offset = int(cursor) if cursor and cursor.isdigit() else 0
             if cursor and not cursor.isdigit():
                 raise ValueError("invalid cursor")
             order = column.desc() if sort.startswith("-") else column.asc()
-            stmt = select(i).where(*conditions).order_by(order, i.c.id).offset(offset).limit(limit + 1)
+            stmt = (
+                select(i).where(*conditions).order_by(order, i.c.id).offset(offset).limit(limit + 1)
+            )
             async with self.engine.connect() as conn:
                 rows = [dict(r) for r in (await conn.execute(stmt)).mappings().all()]
             return rows[:limit], str(offset + limit) if len(rows) > limit else None
@@ -289,7 +301,11 @@ class QueryLedger:
             rows = (
                 (
                     await conn.execute(
-                        select(t.inbox, t.mls_out.c.code.label("mls_code"), t.mls_out.c.state.label("mls_state"))
+                        select(
+                            t.inbox,
+                            t.mls_out.c.code.label("mls_code"),
+                            t.mls_out.c.state.label("mls_state"),
+                        )
                         .outerjoin(t.mls_out, t.mls_out.c.inbox_id == t.inbox.c.id)
                         .where(t.inbox.c.tenant_id == tenant_id)
                         .order_by(t.inbox.c.received_at.desc())

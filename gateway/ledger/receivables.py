@@ -15,6 +15,7 @@ from ..receivables.cadence import next_step
 from ..receivables.interest import CustomerType, RateMissing, compensation, late_interest
 from ..receivables.matching import IncomingPayment, Matcher, MatchKind, OpenItem
 from . import schema as t
+from .rows import receivable_row
 from .states import EventType
 
 OPEN_STATES = ("open", "partly_paid", "in_reminder")
@@ -31,36 +32,10 @@ class ReceivableLedger:
     """Mixed into ``Ledger``."""
 
     async def open_item(
-        self,
-        conn: AsyncConnection,
-        invoice_id: str,
-        tenant_id: str,
-        *,
-        reference: str | None,
-        customer: str | None,
-        customer_type: str,
-        currency: str,
-        amount: Decimal,
-        due_date: str | None,
-        credit: bool,
+        self, conn: AsyncConnection, invoice_id: str, tenant_id: str, **item
     ) -> None:
-        state = "credited" if credit else "open"
         await conn.execute(
-            insert(t.receivables).values(
-                invoice_id=invoice_id,
-                tenant_id=tenant_id,
-                reference=reference,
-                customer=customer,
-                customer_type=customer_type,
-                currency=currency,
-                amount=str(amount),
-                open_amount="0" if credit else str(amount),
-                due_date=due_date,
-                state=state,
-                reminders_sent=0,
-                compensation_charged=0,
-                updated_at=datetime.now(UTC),
-            )
+            insert(t.receivables).values(receivable_row(invoice_id, tenant_id, **item))
         )
 
     async def import_payments(
@@ -261,7 +236,9 @@ class ReceivableLedger:
                 await conn.execute(
                     select(r.c.amount)
                     .join(i, i.c.id == r.c.invoice_id)
-                    .where(r.c.tenant_id == tenant_id, r.c.state != "credited", i.c.created_at >= since)
+                    .where(
+                        r.c.tenant_id == tenant_id, r.c.state != "credited", i.c.created_at >= since
+                    )
                 )
             ).scalars()
             sales = sum((Decimal(v) for v in sold_rows), Decimal(0))

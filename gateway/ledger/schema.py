@@ -341,7 +341,9 @@ reminders = Table(
     Column("basis", JSON, nullable=False),  #: interest parts and the rules applied
     Column("plan", JSON, nullable=False),
     Column("delivery_id", Id),
-    Column("status", String(30), nullable=False),  #: pending, awaiting_confirmation, delivered, failed, cancelled
+    Column(
+        "status", String(30), nullable=False
+    ),  #: pending, awaiting_confirmation, delivered, failed, cancelled
     Column("created_at", Stamp, nullable=False),
     Column("updated_at", Stamp, nullable=False),
     # The same reminder level goes out once per item, however often the job runs.

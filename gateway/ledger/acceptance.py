@@ -1,0 +1,224 @@
+"""Accepting invoices: the invoice, its documents, first delivery, open item, 'accepted' event and
+webhook outbox rows, all in one transaction.
+
+Concurrent acceptances are group-committed (see ``group_commit``): one transaction and one
+statement per table for everything that arrived while the previous batch was being written. The
+idempotency key decides replays inside a batch exactly as across batches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from . import schema as t
+from .ids import new_id, now
+from .rows import delivery_row, event_row, fan_out, receivable_row, store_blobs
+from .states import EventType, InvoiceStatus
+
+#: Acceptances written together at most; SQLite allows 32,766 bound parameters per statement.
+MAX_BATCH = 128
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedDocument:
+    kind: str  #: original, ubl, pdf, svefaktura, cii
+    media_type: str
+    content: bytes
+    filename: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Acceptance:
+    """Everything ``accept`` stores for one invoice."""
+
+    tenant_id: str
+    idempotency_key: str
+    body_hash: str
+    number: str | None
+    kind: str
+    buyer_name: str | None
+    buyer_key: str | None
+    currency: str | None
+    payable: str | None
+    due_date: str | None
+    plan: tuple[str, ...]
+    recipient: Mapping[str, Any]
+    documents: tuple[RenderedDocument, ...]
+    detail: Mapping[str, Any] = field(default_factory=dict)
+    seller_name: str | None = None
+    #: the open item to track (reference, customer, customer_type); None: not followed to payment
+    receivable: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptResult:
+    invoice_id: str
+    created: bool  #: False: the same key and body were accepted before (a replay)
+    conflict: bool = False  #: the key was used before with a different body
+    status: str = InvoiceStatus.ACCEPTED
+
+
+class _Prior(NamedTuple):
+    id: str
+    body_hash: str
+    status: str
+
+
+class AcceptanceLedger:
+    """Mixed into ``Ledger`` (which provides ``write``, ``engine`` and the group committer)."""
+
+    async def accept(self, a: Acceptance) -> AcceptResult:
+        """Store one invoice (committed with whatever else is being accepted right now)."""
+        return await self._acceptances.submit(a)
+
+    async def accept_many(self, batch: Sequence[Acceptance]) -> list[AcceptResult]:
+        """Accept a batch in one transaction; results in the order given."""
+        try:
+            return await self.write(_accept_in, batch)
+        except IntegrityError:
+            # Another process committed one of these idempotency keys after we looked. One
+            # transaction each, so only that invoice turns into a replay.
+            if len(batch) > 1:
+                return [result for a in batch for result in await self.accept_many([a])]
+            async with self.engine.connect() as conn:
+                replay = (await conn.run_sync(_prior, batch)).get(_key(batch[0]))
+            if replay is None:
+                raise
+            return [_replayed(replay, batch[0])]
+
+
+def _accept_in(conn: Connection, batch: Sequence[Acceptance]) -> list[AcceptResult]:
+    known = _prior(conn, batch)
+    results: list[AcceptResult] = []
+    fresh: list[tuple[str, Acceptance]] = []
+    for a in batch:
+        prior = known.get(_key(a))
+        if prior is not None:
+            results.append(_replayed(prior, a))
+            continue
+        invoice_id = new_id()
+        known[_key(a)] = _Prior(invoice_id, a.body_hash, InvoiceStatus.ACCEPTED)
+        fresh.append((invoice_id, a))
+        results.append(AcceptResult(invoice_id, created=True))
+    if fresh:
+        _insert(conn, fresh)
+    return results
+
+
+def _prior(conn: Connection, batch: Sequence[Acceptance]) -> dict[tuple[str, str], _Prior]:
+    keys_by_tenant: dict[str, set[str]] = {}
+    for a in batch:
+        keys_by_tenant.setdefault(a.tenant_id, set()).add(a.idempotency_key)
+    found: dict[tuple[str, str], _Prior] = {}
+    for tenant_id, keys in keys_by_tenant.items():
+        rows = conn.execute(
+            select(
+                t.invoices.c.idempotency_key,
+                t.invoices.c.id,
+                t.invoices.c.body_hash,
+                t.invoices.c.status,
+            ).where(
+                t.invoices.c.tenant_id == tenant_id,
+                t.invoices.c.idempotency_key.in_(sorted(keys)),
+            )
+        )
+        for row in rows:
+            found[(tenant_id, row.idempotency_key)] = _Prior(row.id, row.body_hash, row.status)
+    return found
+
+
+def _insert(conn: Connection, fresh: Sequence[tuple[str, Acceptance]]) -> None:
+    stamp = now()
+    blobs: dict[str, bytes] = {}
+    documents, deliveries, receivables, events = [], [], [], []
+    for invoice_id, a in fresh:
+        for doc in a.documents:
+            digest = hashlib.sha256(doc.content).hexdigest()
+            blobs[digest] = doc.content
+            documents.append(
+                {
+                    "invoice_id": invoice_id,
+                    "kind": doc.kind,
+                    "sha256": digest,
+                    "media_type": doc.media_type,
+                    "filename": doc.filename,
+                }
+            )
+        delivery = delivery_row(a.tenant_id, invoice_id, a.plan[0], 0, stamp)
+        deliveries.append(delivery)
+        if a.receivable is not None and a.currency and a.payable is not None:
+            receivables.append(
+                receivable_row(
+                    invoice_id,
+                    a.tenant_id,
+                    reference=a.receivable.get("reference"),
+                    customer=a.receivable.get("customer"),
+                    customer_type=a.receivable.get("customer_type", "company"),
+                    currency=a.currency,
+                    amount=Decimal(a.payable),
+                    due_date=a.due_date,
+                    credit=a.kind == "credit_note",
+                )
+            )
+        events.append(
+            event_row(
+                a.tenant_id,
+                invoice_id,
+                EventType.ACCEPTED,
+                {"number": a.number, "plan": list(a.plan), **a.detail},
+                delivery_id=delivery["id"],
+            )
+        )
+    conn.execute(insert(t.invoices), [_invoice_row(i, a, stamp) for i, a in fresh])
+    store_blobs(conn, blobs)
+    conn.execute(insert(t.documents), documents)
+    conn.execute(insert(t.deliveries), deliveries)
+    if receivables:
+        conn.execute(insert(t.receivables), receivables)
+    event_ids = conn.execute(
+        insert(t.events).returning(t.events.c.id, sort_by_parameter_order=True), events
+    ).scalars()
+    fan_out(conn, list(zip(events, event_ids, strict=True)))
+
+
+def _key(a: Acceptance) -> tuple[str, str]:
+    return (a.tenant_id, a.idempotency_key)
+
+
+def _replayed(prior: _Prior, a: Acceptance) -> AcceptResult:
+    return AcceptResult(
+        prior.id, created=False, conflict=prior.body_hash != a.body_hash, status=prior.status
+    )
+
+
+def _invoice_row(invoice_id: str, a: Acceptance, stamp: datetime) -> dict[str, Any]:
+    return {
+        "id": invoice_id,
+        "tenant_id": a.tenant_id,
+        "number": a.number,
+        "kind": a.kind,
+        "seller_name": a.seller_name,
+        "buyer_name": a.buyer_name,
+        "buyer_key": a.buyer_key,
+        "currency": a.currency,
+        "payable": a.payable,
+        "due_date": a.due_date,
+        "idempotency_key": a.idempotency_key,
+        "body_hash": a.body_hash,
+        "status": InvoiceStatus.ACCEPTED,
+        "plan": list(a.plan),
+        "recipient": dict(a.recipient),
+        "current_channel": a.plan[0],
+        "overdue": 0,
+        "created_at": stamp,
+        "updated_at": stamp,
+    }
