@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import ctypes
 import os
 import signal
 import sys
@@ -80,6 +81,7 @@ def _serve_many(settings: Settings, processes: int, *, run_worker: bool) -> int:
     for index in range(processes):
         pid = os.fork()
         if pid == 0:
+            _die_with_parent()
             code = 0
             try:
                 # Workers claim with leases, so more would be safe; the watchdog, reminder
@@ -106,6 +108,14 @@ def _serve_many(settings: Settings, processes: int, *, run_worker: bool) -> int:
         _, status = os.waitpid(child, 0)
         failed += os.waitstatus_to_exitcode(status) not in (0, -signal.SIGTERM, -signal.SIGINT)
     return 1 if failed else 0
+
+
+def _die_with_parent() -> None:
+    """Linux: a server process gets SIGTERM when its parent dies, even by SIGKILL, so no orphan
+    keeps the port."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 async def _migrate(url: str) -> None:

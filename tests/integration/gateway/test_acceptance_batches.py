@@ -1,0 +1,61 @@
+"""Group-committed acceptance on both backends: one batch, the idempotency rules of one by one."""
+
+from __future__ import annotations
+
+import asyncio
+
+from gateway.ledger import Acceptance, RenderedDocument
+
+
+def _acceptance(tenant_id: str, key: str, body: str = "a") -> Acceptance:
+    return Acceptance(
+        tenant_id=tenant_id,
+        idempotency_key=key,
+        body_hash=body,
+        number=key,
+        kind="invoice",
+        buyer_name="B",
+        buyer_key="0007:1",
+        currency="SEK",
+        payable="10.00",
+        due_date=None,
+        plan=("spool",),
+        recipient={},
+        documents=(
+            RenderedDocument("original", "application/json", b"{}"),  # shared bytes: one blob
+            RenderedDocument("ubl", "application/xml", f"<Invoice>{key}</Invoice>".encode()),
+        ),
+        receivable={"reference": key, "customer": "B"},
+    )
+
+
+async def test_a_batch_keeps_the_idempotency_rules(ledger):
+    tenant, _ = await ledger.create_tenant("t")
+    results = await ledger.accept_many(
+        [
+            _acceptance(tenant.id, "one"),
+            _acceptance(tenant.id, "two"),
+            _acceptance(tenant.id, "one"),  # a replay inside the same batch
+            _acceptance(tenant.id, "two", body="b"),  # the key reused with another body
+        ]
+    )
+    assert [r.created for r in results] == [True, True, False, False]
+    assert results[2].invoice_id == results[0].invoice_id and not results[2].conflict
+    assert results[3].conflict
+    again = await ledger.accept_many([_acceptance(tenant.id, "one")])
+    assert again[0].invoice_id == results[0].invoice_id and not again[0].created
+    for result in results[:2]:
+        events = await ledger.events(tenant.id, result.invoice_id)
+        assert [e["type"] for e in events] == ["invoice.accepted"]
+        assert await ledger.document(tenant.id, result.invoice_id, "ubl") is not None
+
+
+async def test_concurrent_accepts_are_committed_together(ledger):
+    tenant, _ = await ledger.create_tenant("t")
+    keys = [f"k{n}" for n in range(60)] * 2  # every key twice, concurrently
+    results = await asyncio.gather(*(ledger.accept(_acceptance(tenant.id, k)) for k in keys))
+    ids = {k: {r.invoice_id for r, kk in zip(results, keys, strict=True) if kk == k} for k in keys}
+    assert all(len(v) == 1 for v in ids.values())
+    assert sum(r.created for r in results) == 60
+    counts = await ledger.reconciliation(tenant.id)
+    assert counts["accepted"] == 60 and counts["balanced"]
