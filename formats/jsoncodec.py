@@ -24,6 +24,7 @@ from typing import Any
 from .errors import MalformedDocument
 from .model import Invoice
 from .reading import ReadResult
+from .xmlwrite import NOT_XML
 
 #: Cap on a JSON invoice; one with embedded attachments stays far below it.
 MAX_JSON_BYTES = 20 * 1024 * 1024
@@ -155,6 +156,12 @@ def _decode(base: Any, raw: Any, pointer: str) -> Any:
             raise MalformedDocument(f"{raw!r} is not one of {allowed}", location=pointer) from None
     if not isinstance(raw, str):
         raise MalformedDocument(f"expected a string, got {_json_type(raw)}", location=pointer)
+    bad = NOT_XML.search(raw)
+    if bad is not None:  # every document we write is XML: refuse what it cannot carry, here
+        raise MalformedDocument(
+            f"contains U+{ord(bad.group()):04X}, a control character no invoice format carries",
+            location=pointer,
+        )
     return raw
 
 

@@ -15,7 +15,7 @@ from lxml import etree
 
 from .errors import MalformedDocument
 
-_CLARK: dict[tuple[str, int], str] = {}
+_STEPS: dict[tuple[str, int], tuple[str, ...]] = {}
 _NAMESPACE_KEYS: dict[tuple[tuple[str, str], ...], object] = {}
 
 
@@ -52,6 +52,7 @@ class LocatingReader:
         self.found: dict[str, tuple[etree._Element, str | None]] = {}
         self.locations: Mapping[str, str] = _Locations(self)
         self._consumed: set[etree._Element] = set()
+        self._index: dict[etree._Element, dict[object, list[etree._Element]]] = {}
         self._prefixes = {uri: prefix for prefix, uri in self.ns.items()}
 
     def getpath(self, el: etree._Element) -> str:
@@ -89,20 +90,48 @@ class LocatingReader:
         )
 
     def node(self, parent: etree._Element | None, path: str) -> etree._Element | None:
-        return None if parent is None else parent.find(self._clark(path))
+        if parent is None:
+            return None
+        steps = self._steps(path)
+        if len(steps) == 1:  # the common case, without a generator per call
+            found = self._children(parent).get(steps[0])
+            return found[0] if found else None
+        return next(self._descend(parent, steps), None)
 
     def nodes(self, parent: etree._Element | None, path: str) -> list[etree._Element]:
-        return [] if parent is None else parent.findall(self._clark(path))
+        return [] if parent is None else list(self._descend(parent, self._steps(path)))
 
-    def _clark(self, path: str) -> str:
-        """``ram:A/ram:B`` as ``{uri}A/{uri}B``: lxml caches paths without a namespace map."""
-        found = _CLARK.get((path, id(self.ns_key)))
+    def _children(self, parent: etree._Element) -> dict[object, list[etree._Element]]:
+        """The children of ``parent`` by tag, in document order, made once per element: a reader
+        asks each aggregate for a dozen children, most of them absent. (Keying by the element
+        keeps its lxml proxy, and so its identity, alive.)"""
+        index = self._index.get(parent)
+        if index is None:
+            index = {}
+            for child in parent:
+                index.setdefault(child.tag, []).append(child)
+            self._index[parent] = index
+        return index
+
+    def _descend(self, parent: etree._Element, steps: tuple[str, ...]) -> Iterator[etree._Element]:
+        """Elements at the child path ``steps`` under ``parent``, in document order (what
+        ``findall`` returns)."""
+        first, rest = steps[0], steps[1:]
+        for child in self._children(parent).get(first, ()):
+            if rest:
+                yield from self._descend(child, rest)
+            else:
+                yield child
+
+    def _steps(self, path: str) -> tuple[str, ...]:
+        """``ram:A/ram:B`` as ``({uri}A, {uri}B)``."""
+        found = _STEPS.get((path, id(self.ns_key)))
         if found is None:
             steps = []
             for step in path.split("/"):
                 prefix, sep, local = step.partition(":")
                 steps.append(f"{{{self.ns[prefix]}}}{local}" if sep and prefix in self.ns else step)
-            found = _CLARK[(path, id(self.ns_key))] = "/".join(steps)
+            found = _STEPS[(path, id(self.ns_key))] = tuple(steps)
         return found
 
     def text(self, parent: etree._Element | None, path: str, pointer: str) -> str | None:

@@ -22,12 +22,21 @@ VatKey = tuple[str, Decimal | None]
 
 def complete(invoice: Invoice) -> Invoice:
     """Return the invoice with every derivable amount filled in (given amounts are kept)."""
-    lines = tuple(_complete_line(line) for line in invoice.lines)
-    charges = tuple(_complete_allowance_charge(ac) for ac in invoice.allowances_charges)
-    invoice = replace(invoice, lines=lines, allowances_charges=charges)
+    lines = _each(_complete_line, invoice.lines)
+    charges = _each(_complete_allowance_charge, invoice.allowances_charges)
+    if lines is not invoice.lines or charges is not invoice.allowances_charges:
+        invoice = replace(invoice, lines=lines, allowances_charges=charges)
     if not invoice.vat_breakdown:
         invoice = replace(invoice, vat_breakdown=vat_breakdown(invoice))
-    return replace(invoice, totals=_complete_totals(invoice))
+    totals = _complete_totals(invoice)
+    return invoice if totals == invoice.totals else replace(invoice, totals=totals)
+
+
+def _each(complete_one, items: tuple) -> tuple:
+    """``items`` completed; the same tuple when nothing changed (the common case on a second
+    pass, as when a completed invoice is written), which saves copying every line."""
+    done = tuple(complete_one(item) for item in items)
+    return items if all(a is b for a, b in zip(done, items, strict=True)) else done
 
 
 def _complete_allowance_charge(ac: AllowanceCharge) -> AllowanceCharge:
@@ -37,8 +46,9 @@ def _complete_allowance_charge(ac: AllowanceCharge) -> AllowanceCharge:
 
 
 def _complete_line(line: Line) -> Line:
-    charges = tuple(_complete_allowance_charge(ac) for ac in line.allowances_charges)
-    line = replace(line, allowances_charges=charges)
+    charges = _each(_complete_allowance_charge, line.allowances_charges)
+    if charges is not line.allowances_charges:
+        line = replace(line, allowances_charges=charges)
     if line.net_amount is not None:
         return line
     if line.quantity is None or line.price is None or line.price.net is None:

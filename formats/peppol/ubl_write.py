@@ -11,10 +11,9 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 
-from lxml import etree
-
 from formats.errors import FormatError
 from formats.model import Invoice, complete
+from formats.xmlwrite import Element, document
 
 from .ubl_names import CAC, CBC, CREDIT_NOTE, INVOICE, INVOICED_OBJECT_TYPE, PROJECT_TYPE
 from .ubl_write_parts import (
@@ -37,20 +36,20 @@ def write(invoice: Invoice) -> bytes:
     invoice = complete(invoice)
     credit = invoice.is_credit_note
     root_ns = CREDIT_NOTE if credit else INVOICE
-    root = etree.Element(
-        f"{{{root_ns}}}{'CreditNote' if credit else 'Invoice'}",
-        nsmap={None: root_ns, "cac": CAC, "cbc": CBC},
+    root = Element(
+        "CreditNote" if credit else "Invoice",
+        f' xmlns="{root_ns}" xmlns:cac="{CAC}" xmlns:cbc="{CBC}"',
     )
     w = Writer(invoice.currency)
     for step in _CREDIT_NOTE_STEPS if credit else _INVOICE_STEPS:
         step(w, root, invoice)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return document(root)
 
 
 # --- header steps, in XSD order -------------------------------------------------------------------
 
 
-def _identity(w: Writer, root: etree._Element, inv: Invoice) -> None:
+def _identity(w: Writer, root: Element, inv: Invoice) -> None:
     if not inv.number:
         raise FormatError("an invoice needs its number (BT-1) to be written", location="/number")
     w.text(root, "CustomizationID", inv.customization_id)
@@ -59,27 +58,27 @@ def _identity(w: Writer, root: etree._Element, inv: Invoice) -> None:
     w.date(root, "IssueDate", inv.issue_date)
 
 
-def _due_date(w: Writer, root: etree._Element, inv: Invoice) -> None:
+def _due_date(w: Writer, root: Element, inv: Invoice) -> None:
     w.date(root, "DueDate", inv.due_date)
 
 
-def _type_code(name: str) -> Callable[[Writer, etree._Element, Invoice], None]:
-    def step(w: Writer, root: etree._Element, inv: Invoice) -> None:
+def _type_code(name: str) -> Callable[[Writer, Element, Invoice], None]:
+    def step(w: Writer, root: Element, inv: Invoice) -> None:
         w.text(root, name, inv.type_code or ("381" if inv.is_credit_note else "380"))
 
     return step
 
 
-def _notes(w: Writer, root: etree._Element, inv: Invoice) -> None:
+def _notes(w: Writer, root: Element, inv: Invoice) -> None:
     for note in inv.notes:
         w.text(root, "Note", note)
 
 
-def _tax_point(w: Writer, root: etree._Element, inv: Invoice) -> None:
+def _tax_point(w: Writer, root: Element, inv: Invoice) -> None:
     w.date(root, "TaxPointDate", inv.tax_point_date)
 
 
-def _currencies(w: Writer, root: etree._Element, inv: Invoice) -> None:
+def _currencies(w: Writer, root: Element, inv: Invoice) -> None:
     w.text(root, "DocumentCurrencyCode", inv.currency)
     w.text(root, "TaxCurrencyCode", inv.tax_currency)
     w.text(root, "AccountingCost", inv.buyer_accounting_reference)
@@ -88,7 +87,7 @@ def _currencies(w: Writer, root: etree._Element, inv: Invoice) -> None:
         period(w, root, inv.invoice_period, description_code=inv.tax_point_date_code)
 
 
-def _order_and_billing(w: Writer, root: etree._Element, inv: Invoice) -> None:
+def _order_and_billing(w: Writer, root: Element, inv: Invoice) -> None:
     if inv.purchase_order_reference or inv.sales_order_reference:
         order = w.agg(root, "OrderReference")
         # BT-13 is mandatory in OrderReference when BT-14 is given: "NA" is BIS 3's placeholder.
@@ -100,8 +99,8 @@ def _order_and_billing(w: Writer, root: etree._Element, inv: Invoice) -> None:
         w.date(ref, "IssueDate", preceding.issue_date)
 
 
-def _id_reference(name: str, attr: str) -> Callable[[Writer, etree._Element, Invoice], None]:
-    def step(w: Writer, root: etree._Element, inv: Invoice) -> None:
+def _id_reference(name: str, attr: str) -> Callable[[Writer, Element, Invoice], None]:
+    def step(w: Writer, root: Element, inv: Invoice) -> None:
         value = getattr(inv, attr)
         if value:
             w.text(w.agg(root, name), "ID", value)
@@ -109,7 +108,7 @@ def _id_reference(name: str, attr: str) -> Callable[[Writer, etree._Element, Inv
     return step
 
 
-def _additional_documents(w: Writer, root: etree._Element, inv: Invoice) -> None:
+def _additional_documents(w: Writer, root: Element, inv: Invoice) -> None:
     if inv.invoiced_object_id:
         ref = w.agg(root, "AdditionalDocumentReference")
         w.text(ref, "ID", inv.invoiced_object_id.value, schemeID=inv.invoiced_object_id.scheme)
@@ -136,12 +135,12 @@ def _additional_documents(w: Writer, root: etree._Element, inv: Invoice) -> None
                 w.text(w.agg(attachment, "ExternalReference"), "URI", doc.url)
 
 
-def _project(w: Writer, root: etree._Element, inv: Invoice) -> None:
+def _project(w: Writer, root: Element, inv: Invoice) -> None:
     if inv.project_reference:
         w.text(w.agg(root, "ProjectReference"), "ID", inv.project_reference)
 
 
-def _parties(w: Writer, root: etree._Element, inv: Invoice) -> None:
+def _parties(w: Writer, root: Element, inv: Invoice) -> None:
     seller_or_buyer(w, w.agg(root, "AccountingSupplierParty"), inv.seller, seller=True, invoice=inv)
     seller_or_buyer(w, w.agg(root, "AccountingCustomerParty"), inv.buyer, seller=False, invoice=inv)
     payee(w, root, inv)
@@ -149,7 +148,7 @@ def _parties(w: Writer, root: etree._Element, inv: Invoice) -> None:
     delivery(w, root, inv.delivery)
 
 
-def _payment(w: Writer, root: etree._Element, inv: Invoice) -> None:
+def _payment(w: Writer, root: Element, inv: Invoice) -> None:
     for index, means in enumerate(inv.payment_means):
         # A credit note has no DueDate: BIS 3 carries BT-9 in its first payment means.
         due = inv.due_date if inv.is_credit_note and index == 0 else None
@@ -158,22 +157,22 @@ def _payment(w: Writer, root: etree._Element, inv: Invoice) -> None:
         w.text(w.agg(root, "PaymentTerms"), "Note", inv.payment_terms)
 
 
-def _allowances(w: Writer, root: etree._Element, inv: Invoice) -> None:
+def _allowances(w: Writer, root: Element, inv: Invoice) -> None:
     for ac in inv.allowances_charges:
         allowance_charge(w, root, ac, document_level=True)
 
 
-def _totals(w: Writer, root: etree._Element, inv: Invoice) -> None:
+def _totals(w: Writer, root: Element, inv: Invoice) -> None:
     tax_totals(w, root, inv)
     totals(w, root, inv)
 
 
-def _lines(w: Writer, root: etree._Element, inv: Invoice) -> None:
+def _lines(w: Writer, root: Element, inv: Invoice) -> None:
     for item in inv.lines:
         line(w, root, item, credit=inv.is_credit_note)
 
 
-_Step = Callable[[Writer, etree._Element, Invoice], None]
+_Step = Callable[[Writer, Element, Invoice], None]
 
 _INVOICE_STEPS: tuple[_Step, ...] = (
     _identity,

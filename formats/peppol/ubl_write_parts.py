@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from lxml import etree
-
 from formats.model import (
     Address,
     AllowanceCharge,
@@ -18,11 +16,9 @@ from formats.model import (
     Period,
     TaxRepresentative,
 )
+from formats.xmlwrite import Element, escape_attribute, escape_text
 
-from .ubl_names import CAC, CBC, INVOICED_OBJECT_TYPE, SEPA
-
-_CAC = f"{{{CAC}}}"
-_CBC = f"{{{CBC}}}"
+from .ubl_names import INVOICED_OBJECT_TYPE, SEPA
 
 
 class Writer:
@@ -34,46 +30,51 @@ class Writer:
         self.currency = currency
 
     @staticmethod
-    def agg(parent: etree._Element, name: str) -> etree._Element:
-        return etree.SubElement(parent, _CAC + name)
+    def agg(parent: Element, name: str) -> Element:
+        node = Element("cac:" + name)
+        parent.children.append(node)
+        return node
 
     @staticmethod
-    def text(parent: etree._Element, tag: str, value: str | None, /, **attrs: str | None) -> None:
-        if value is None or value == "":
+    def text(parent: Element, tag: str, value: str | None, /, **attrs: str | None) -> None:
+        if not value:
             return
-        el = etree.SubElement(parent, _CBC + tag)
-        el.text = value
-        for key, attr in attrs.items():
-            if attr:
-                el.set(key, attr)
+        if attrs:
+            parent.leaf("cbc:" + tag, value, attrs)
+            return
+        if "&" in value or "<" in value or ">" in value or "\r" in value:
+            value = escape_text(value)
+        parent.children.append(f"<cbc:{tag}>{value}</cbc:{tag}>")
 
     def amount(
-        self, parent: etree._Element, name: str, value: Decimal | None, currency: str | None = None
+        self, parent: Element, name: str, value: Decimal | None, currency: str | None = None
     ) -> None:
         if value is None:
             return
-        el = etree.SubElement(parent, _CBC + name)
-        el.text = format(value, "f")
-        el.set("currencyID", currency or self.currency or "")
+        tag = "cbc:" + name
+        code = escape_attribute(currency or self.currency or "")
+        parent.children.append(f'<{tag} currencyID="{code}">{format(value, "f")}</{tag}>')
 
     @staticmethod
-    def number(
-        parent: etree._Element, tag: str, value: Decimal | None, /, **attrs: str | None
-    ) -> None:
-        if value is not None:
-            Writer.text(parent, tag, format(value, "f"), **attrs)
+    def number(parent: Element, tag: str, value: Decimal | None, /, **attrs: str | None) -> None:
+        if value is None:
+            return
+        if attrs:
+            parent.leaf("cbc:" + tag, format(value, "f"), attrs)
+        else:  # a formatted Decimal needs no escaping
+            parent.children.append(f"<cbc:{tag}>{format(value, 'f')}</cbc:{tag}>")
 
     @staticmethod
-    def date(parent: etree._Element, name: str, value: date | None) -> None:
+    def date(parent: Element, name: str, value: date | None) -> None:
         if value is not None:
-            Writer.text(parent, name, value.isoformat())
+            parent.leaf("cbc:" + name, value.isoformat())
 
 
 # --- parties ---------------------------------------------------------------------------------------------
 
 
 def seller_or_buyer(
-    w: Writer, role: etree._Element, party: Party | None, *, seller: bool, invoice: Invoice
+    w: Writer, role: Element, party: Party | None, *, seller: bool, invoice: Invoice
 ) -> None:
     node = w.agg(role, "Party")
     if party is None:
@@ -117,7 +118,7 @@ def seller_or_buyer(
         w.text(c, "ElectronicMail", contact.email)
 
 
-def _sepa_creditor(w: Writer, node: etree._Element, invoice: Invoice) -> None:
+def _sepa_creditor(w: Writer, node: Element, invoice: Invoice) -> None:
     """BT-90, the bank-assigned creditor id, is a SEPA party identification of the payee/seller."""
     creditor = next(
         (
@@ -131,13 +132,13 @@ def _sepa_creditor(w: Writer, node: etree._Element, invoice: Invoice) -> None:
         w.text(w.agg(node, "PartyIdentification"), "ID", creditor, schemeID=SEPA)
 
 
-def _tax_scheme(w: Writer, node: etree._Element, company_id: str, scheme: str) -> None:
+def _tax_scheme(w: Writer, node: Element, company_id: str, scheme: str) -> None:
     tax = w.agg(node, "PartyTaxScheme")
     w.text(tax, "CompanyID", company_id)
     w.text(w.agg(tax, "TaxScheme"), "ID", scheme)
 
 
-def address(w: Writer, parent: etree._Element, name: str, value: Address | None) -> None:
+def address(w: Writer, parent: Element, name: str, value: Address | None) -> None:
     if value is None:
         return
     node = w.agg(parent, name)
@@ -152,7 +153,7 @@ def address(w: Writer, parent: etree._Element, name: str, value: Address | None)
         w.text(w.agg(node, "Country"), "IdentificationCode", value.country_code)
 
 
-def payee(w: Writer, root: etree._Element, invoice: Invoice) -> None:
+def payee(w: Writer, root: Element, invoice: Invoice) -> None:
     value = invoice.payee
     if value is None:
         return
@@ -176,7 +177,7 @@ def payee(w: Writer, root: etree._Element, invoice: Invoice) -> None:
         )
 
 
-def tax_representative(w: Writer, root: etree._Element, value: TaxRepresentative | None) -> None:
+def tax_representative(w: Writer, root: Element, value: TaxRepresentative | None) -> None:
     if value is None:
         return
     node = w.agg(root, "TaxRepresentativeParty")
@@ -186,7 +187,7 @@ def tax_representative(w: Writer, root: etree._Element, value: TaxRepresentative
         _tax_scheme(w, node, value.vat_id, "VAT")
 
 
-def delivery(w: Writer, root: etree._Element, value: Delivery | None) -> None:
+def delivery(w: Writer, root: Element, value: Delivery | None) -> None:
     if value is None:
         return
     node = w.agg(root, "Delivery")
@@ -201,7 +202,7 @@ def delivery(w: Writer, root: etree._Element, value: Delivery | None) -> None:
 
 
 def period(
-    w: Writer, parent: etree._Element, value: Period | None, *, description_code: str | None = None
+    w: Writer, parent: Element, value: Period | None, *, description_code: str | None = None
 ) -> None:
     node = w.agg(parent, "InvoicePeriod")
     if value is not None:
@@ -213,9 +214,7 @@ def period(
 # --- payment -----------------------------------------------------------------------------------------------
 
 
-def payment_means(
-    w: Writer, root: etree._Element, means: PaymentMeans, *, due_date: date | None
-) -> None:
+def payment_means(w: Writer, root: Element, means: PaymentMeans, *, due_date: date | None) -> None:
     node = w.agg(root, "PaymentMeans")
     w.text(node, "PaymentMeansCode", means.type_code, name=means.text)
     w.date(node, "PaymentDueDate", due_date)
@@ -244,7 +243,7 @@ def payment_means(
 
 
 def allowance_charge(
-    w: Writer, parent: etree._Element, ac: AllowanceCharge, *, document_level: bool
+    w: Writer, parent: Element, ac: AllowanceCharge, *, document_level: bool
 ) -> None:
     node = w.agg(parent, "AllowanceCharge")
     w.text(node, "ChargeIndicator", "true" if ac.is_charge else "false")
@@ -259,7 +258,7 @@ def allowance_charge(
 
 def _tax_category(
     w: Writer,
-    parent: etree._Element,
+    parent: Element,
     name: str,
     category: str | None,
     rate: Decimal | None,
@@ -276,7 +275,7 @@ def _tax_category(
     w.text(w.agg(node, "TaxScheme"), "ID", scheme)
 
 
-def tax_totals(w: Writer, root: etree._Element, inv: Invoice) -> None:
+def tax_totals(w: Writer, root: Element, inv: Invoice) -> None:
     totals = inv.totals
     node = w.agg(root, "TaxTotal")
     w.amount(
@@ -305,7 +304,7 @@ def tax_totals(w: Writer, root: etree._Element, inv: Invoice) -> None:
         )
 
 
-def totals(w: Writer, root: etree._Element, inv: Invoice) -> None:
+def totals(w: Writer, root: Element, inv: Invoice) -> None:
     t = inv.totals
     node = w.agg(root, "LegalMonetaryTotal")
     if t is None:
@@ -323,7 +322,7 @@ def totals(w: Writer, root: etree._Element, inv: Invoice) -> None:
 # --- lines ---------------------------------------------------------------------------------------------------
 
 
-def line(w: Writer, root: etree._Element, value: Line, *, credit: bool) -> None:
+def line(w: Writer, root: Element, value: Line, *, credit: bool) -> None:
     node = w.agg(root, "CreditNoteLine" if credit else "InvoiceLine")
     w.text(node, "ID", value.id)
     w.text(node, "Note", value.note)
@@ -349,7 +348,7 @@ def line(w: Writer, root: etree._Element, value: Line, *, credit: bool) -> None:
     _price(w, node, value)
 
 
-def _item(w: Writer, node: etree._Element, value: Line) -> None:
+def _item(w: Writer, node: Element, value: Line) -> None:
     item = value.item
     el = w.agg(node, "Item")
     if item is None:
@@ -384,7 +383,7 @@ def _item(w: Writer, node: etree._Element, value: Line) -> None:
         w.text(prop, "Value", attribute.value)
 
 
-def _price(w: Writer, node: etree._Element, value: Line) -> None:
+def _price(w: Writer, node: Element, value: Line) -> None:
     price = value.price
     el = w.agg(node, "Price")
     if price is None:

@@ -128,6 +128,18 @@ async def test_malformed_json_names_the_pointer(gateway):
     assert problem["errors"][0]["pointer"] == "/lines/1/quantity"
 
 
+async def test_a_control_character_is_refused_by_its_pointer(gateway):
+    obj = json.loads(dumps(invoice()))
+    obj["buyer"]["name"] = "Johnssons\u0001 Byggvaror"
+    r = await gateway.post("/v1/invoices", json=obj, headers=auth(gateway.key))
+    assert r.status == 422, await r.text()
+    problem = await r.json()
+    assert problem["errors"][0]["pointer"] == "/buyer/name"
+    assert "U+0001" in problem["detail"]
+    listing = await (await gateway.get("/v1/invoices", headers=auth(gateway.key))).json()
+    assert listing["items"] == []
+
+
 @pytest.mark.parametrize(
     "header", [None, "Bearer nope", "Basic abc", "Bearer fp_000000000000_forged"]
 )
