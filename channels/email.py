@@ -70,7 +70,9 @@ class EmailSettings:
     timeout: float = 30.0
     attach_ubl: bool = False
     bounce_listen: str | None = None  #: "host:port" of the built-in bounce receiver (gateway side)
-    imap: Mapping[str, Any] | None = None  #: or: a mailbox the bounces arrive in (``email_imap.ImapSettings``)
+    imap: Mapping[str, Any] | None = (
+        None  #: or: a mailbox the bounces arrive in (``email_imap.ImapSettings``)
+    )
 
 
 @cache
@@ -237,5 +239,7 @@ def build(config: Mapping[str, Any], *, settings: Any = None) -> EmailChannel:
     if values.get("imap") is not None:
         from .email_imap import ImapSettings
 
-        ImapSettings.from_config(values["imap"])  # a bad mailbox setting is found at start, not at the first poll
+        ImapSettings.from_config(
+            values["imap"]
+        )  # a bad mailbox setting is found at start, not at the first poll
     return EmailChannel(EmailSettings(**values))

@@ -29,8 +29,13 @@ _NON_STANDARD = re.compile(
 )
 
 
-_MESSAGE_ID = re.compile(r"^(?:message-id|in-reply-to|references):\s*<([^<>@\s]+)@[^<>\s]+>", re.IGNORECASE | re.MULTILINE)
-_OUR_LOCAL_PART = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+_MESSAGE_ID = re.compile(
+    r"^(?:message-id|in-reply-to|references):\s*<([^<>@\s]+)@[^<>\s]+>",
+    re.IGNORECASE | re.MULTILINE,
+)
+_OUR_LOCAL_PART = re.compile(
+    r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +46,9 @@ class Bounce:
     diagnostic: str
     recipient: str | None
     raw: bytes
-    original_message_id: str | None = None  #: the local part of our Message-ID, when no VERP was left
+    original_message_id: str | None = (
+        None  #: the local part of our Message-ID, when no VERP was left
+    )
 
 
 def _delivery_id(message: Message, envelope_recipients: list[str]) -> str | None:
@@ -68,7 +75,11 @@ def _original_message_id(message: Message, own_id: str | None) -> str | None:
             else:
                 texts.append((part.get_payload(decode=True) or b"").decode("utf-8", "replace"))
         elif part.get_content_maintype() == "text":
-            texts.append((part.get_payload(decode=True) or b"").decode(part.get_content_charset() or "utf-8", "replace"))
+            texts.append(
+                (part.get_payload(decode=True) or b"").decode(
+                    part.get_content_charset() or "utf-8", "replace"
+                )
+            )
     for text in texts:
         for match in _MESSAGE_ID.finditer(text):
             local = match.group(1)

@@ -37,17 +37,25 @@ class ImapSettings:
     def from_config(cls, config: Mapping[str, Any]) -> ImapSettings:
         unknown = set(config) - set(cls.__dataclass_fields__)
         if unknown or "host" not in config:
-            raise LocalConfigurationError(f"channels.email.imap: host is required; unknown setting(s) {sorted(unknown)}")
+            raise LocalConfigurationError(
+                f"channels.email.imap: host is required; unknown setting(s) {sorted(unknown)}"
+            )
         if config.get("security", "tls") not in ("tls", "starttls", "none"):
-            raise LocalConfigurationError("channels.email.imap.security must be tls, starttls or none")
+            raise LocalConfigurationError(
+                "channels.email.imap.security must be tls, starttls or none"
+            )
         return cls(**config)
 
 
 @contextlib.contextmanager
 def _session(settings: ImapSettings) -> Iterator[imaplib.IMAP4]:
     if settings.security == "tls":
-        conn: imaplib.IMAP4 = imaplib.IMAP4_SSL(settings.host, settings.port, timeout=settings.timeout,
-                                                ssl_context=ssl.create_default_context())
+        conn: imaplib.IMAP4 = imaplib.IMAP4_SSL(
+            settings.host,
+            settings.port,
+            timeout=settings.timeout,
+            ssl_context=ssl.create_default_context(),
+        )
     else:
         conn = imaplib.IMAP4(settings.host, settings.port, timeout=settings.timeout)
         if settings.security == "starttls":

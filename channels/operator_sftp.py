@@ -40,7 +40,10 @@ def _connect_options(operator: OperatorConfig) -> dict[str, Any]:
 
 @contextlib.asynccontextmanager
 async def sftp_session(operator: OperatorConfig) -> AsyncIterator[asyncssh.SFTPClient]:
-    async with asyncssh.connect(**_connect_options(operator)) as conn, conn.start_sftp_client() as sftp:
+    async with (
+        asyncssh.connect(**_connect_options(operator)) as conn,
+        conn.start_sftp_client() as sftp,
+    ):
         yield sftp
 
 
@@ -51,9 +54,13 @@ async def sftp_errors(operator: OperatorConfig) -> AsyncIterator[None]:
     try:
         yield
     except asyncssh.PermissionDenied as exc:
-        raise LocalConfigurationError(f"operator {operator.name}: SFTP login refused: {exc}") from exc
+        raise LocalConfigurationError(
+            f"operator {operator.name}: SFTP login refused: {exc}"
+        ) from exc
     except asyncssh.HostKeyNotVerifiable as exc:
-        raise LocalConfigurationError(f"operator {operator.name}: SFTP host key not trusted: {exc}") from exc
+        raise LocalConfigurationError(
+            f"operator {operator.name}: SFTP host key not trusted: {exc}"
+        ) from exc
     except asyncssh.SFTPError as exc:
         raise RemoteRejected(f"operator {operator.name}: SFTP refused the file: {exc}") from exc
     except TimeoutError as exc:

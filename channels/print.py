@@ -82,12 +82,17 @@ class PrintChannel:
         self.settings = settings
         self.folder = Path(settings.folder) if settings.folder else data_dir / "print"
         if settings.transport == "sftp":
-            self.batches = SftpBatches(self._operator(settings.remote_dir), MANIFEST_FIELDS, settings.batch_size)
+            self.batches = SftpBatches(
+                self._operator(settings.remote_dir), MANIFEST_FIELDS, settings.batch_size
+            )
         else:
             self.batches = SpoolBatches(self.folder, MANIFEST_FIELDS, settings.batch_size)
 
     def batch_name(self, when: datetime) -> str:
-        return batch_names(self.settings.batch_prefix, batch_day(when, self.settings.cutoff, self.settings.timezone))[0]
+        return batch_names(
+            self.settings.batch_prefix,
+            batch_day(when, self.settings.cutoff, self.settings.timezone),
+        )[0]
 
     async def send(self, envelope: Envelope) -> Receipt:
         postal = envelope.recipient.postal
@@ -95,7 +100,10 @@ class PrintChannel:
             raise RecipientNotRegistered("the recipient has no postal address to print to")
         pdf, pages = print_ready(envelope.document("pdf").content, duplex=self.settings.duplex)
         when = datetime.now(UTC)
-        names = batch_names(self.settings.batch_prefix, batch_day(when, self.settings.cutoff, self.settings.timezone))
+        names = batch_names(
+            self.settings.batch_prefix,
+            batch_day(when, self.settings.cutoff, self.settings.timezone),
+        )
         stem = envelope.message_id.split("@")[0]
         row = {
             "message_id": envelope.message_id,

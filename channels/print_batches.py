@@ -54,27 +54,39 @@ class SpoolBatches:
         self.folder, self.fields, self.batch_size = folder, fields, batch_size
         self._lock = asyncio.Lock()
 
-    async def place(self, names: list[str], filename: str, pdf: bytes, row: Mapping[str, str]) -> tuple[str, str]:
+    async def place(
+        self, names: list[str], filename: str, pdf: bytes, row: Mapping[str, str]
+    ) -> tuple[str, str]:
         async with self._lock:
             return await asyncio.to_thread(self._place, names, filename, pdf, row)
 
-    def _place(self, names: list[str], filename: str, pdf: bytes, row: Mapping[str, str]) -> tuple[str, str]:
+    def _place(
+        self, names: list[str], filename: str, pdf: bytes, row: Mapping[str, str]
+    ) -> tuple[str, str]:
         try:
             for name in names:
                 folder = self.folder / name
                 manifest = folder / "manifest.csv"
                 existing = manifest.read_bytes() if manifest.exists() else b""
-                if (folder / filename).exists() or not self.batch_size or _entries(existing) < self.batch_size:
+                if (
+                    (folder / filename).exists()
+                    or not self.batch_size
+                    or _entries(existing) < self.batch_size
+                ):
                     break
             folder.mkdir(parents=True, exist_ok=True)
             target, temporary = folder / filename, folder / f".{filename}.tmp"
             temporary.write_bytes(pdf)
             os.replace(temporary, target)
-            if f"{row['message_id']};".encode() not in existing:  # a retry does not list the invoice twice
+            if (
+                f"{row['message_id']};".encode() not in existing
+            ):  # a retry does not list the invoice twice
                 with manifest.open("ab") as handle:
                     handle.write(manifest_line(self.fields, row, header=not existing))
         except OSError as exc:
-            raise LocalConfigurationError(f"print folder {self.folder} is not writable: {exc.strerror}") from exc
+            raise LocalConfigurationError(
+                f"print folder {self.folder} is not writable: {exc.strerror}"
+            ) from exc
         return name, str(target)
 
 
@@ -86,19 +98,27 @@ class SftpBatches:
         self.operator, self.fields, self.batch_size = operator, fields, batch_size
         self._lock = asyncio.Lock()  # one writer per manifest in this process
 
-    async def place(self, names: list[str], filename: str, pdf: bytes, row: Mapping[str, str]) -> tuple[str, str]:
+    async def place(
+        self, names: list[str], filename: str, pdf: bytes, row: Mapping[str, str]
+    ) -> tuple[str, str]:
         async with self._lock, sftp_errors(self.operator), sftp_session(self.operator) as sftp:
             for name in names:
                 folder = posixpath.join(self.operator.remote_dir, name)
                 manifest = posixpath.join(folder, "manifest.csv")
                 existing = await _read(sftp, manifest)
-                if await sftp.exists(posixpath.join(folder, filename)) or not self.batch_size or _entries(existing) < self.batch_size:
+                if (
+                    await sftp.exists(posixpath.join(folder, filename))
+                    or not self.batch_size
+                    or _entries(existing) < self.batch_size
+                ):
                     break
             await sftp.makedirs(folder, exist_ok=True)
             target = posixpath.join(folder, filename)
             await _write(sftp, target, pdf)
             if f"{row['message_id']};".encode() not in existing:
-                await _write(sftp, manifest, existing + manifest_line(self.fields, row, header=not existing))
+                await _write(
+                    sftp, manifest, existing + manifest_line(self.fields, row, header=not existing)
+                )
         return name, f"sftp:{target}"
 
 

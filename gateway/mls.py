@@ -30,24 +30,48 @@ async def send_due(ledger: Ledger, channel, when: datetime | None = None) -> int
     for row in await ledger.claim_mls(when, LEASE):
         document = mls.write(
             mls.Mls(
-                id=row["id"], issued=when, sender=channel.spis, receiver=row["mls_to"], code=row["code"], reference=row["reference"],
-                description=row["description"], issues=tuple(mls.Issue(**issue) for issue in row["issues"] or ()),
+                id=row["id"],
+                issued=when,
+                sender=channel.spis,
+                receiver=row["mls_to"],
+                code=row["code"],
+                reference=row["reference"],
+                description=row["description"],
+                issues=tuple(mls.Issue(**issue) for issue in row["issues"] or ()),
             )
         )
         try:
-            await channel.transmit(document, sender=channel.spis, receiver=row["mls_to"], document_type=mls.DOCUMENT_TYPE,
-                                   process=mls.PROCESS, message_id=row["message_id"], country_c1=channel.country_c1)
+            await channel.transmit(
+                document,
+                sender=channel.spis,
+                receiver=row["mls_to"],
+                document_type=mls.DOCUMENT_TYPE,
+                process=mls.PROCESS,
+                message_id=row["message_id"],
+                country_c1=channel.country_c1,
+            )
         except TransientDeliveryError as exc:
             give_up = row["attempts"] >= MAX_ATTEMPTS
-            await ledger.mls_not_sent(row, str(exc), None if give_up else when + _backoff(row["attempts"]))
-            log.warning("MLS not sent", extra={"inbox_id": row["inbox_id"], "error": str(exc), "final": give_up})
+            await ledger.mls_not_sent(
+                row, str(exc), None if give_up else when + _backoff(row["attempts"])
+            )
+            log.warning(
+                "MLS not sent",
+                extra={"inbox_id": row["inbox_id"], "error": str(exc), "final": give_up},
+            )
         except PermanentDeliveryError as exc:
             await ledger.mls_not_sent(row, str(exc), None)
-            log.error("MLS cannot be sent", extra={"inbox_id": row["inbox_id"], "to": row["mls_to"], "error": str(exc)})
+            log.error(
+                "MLS cannot be sent",
+                extra={"inbox_id": row["inbox_id"], "to": row["mls_to"], "error": str(exc)},
+            )
         else:
             await ledger.mls_sent(row, now())
             sent += 1
-            log.info("MLS sent", extra={"inbox_id": row["inbox_id"], "code": row["code"], "to": row["mls_to"]})
+            log.info(
+                "MLS sent",
+                extra={"inbox_id": row["inbox_id"], "code": row["code"], "to": row["mls_to"]},
+            )
     return sent
 
 

@@ -31,7 +31,9 @@ async def record_bounce(ledger: Ledger, bounce: Bounce) -> bool:
         found = await ledger.delivery_by_message_id(f"{bounce.original_message_id}@fakturaport")
         delivery_id = found["id"] if found else None
     if delivery_id is None:
-        log.warning("bounce for an unknown message", extra={"message_id": bounce.original_message_id})
+        log.warning(
+            "bounce for an unknown message", extra={"message_id": bounce.original_message_id}
+        )
         return False
     recorded = await ledger.signal_failure(delivery_id, reason[:500], now(), evidence)
     log.warning(
@@ -100,7 +102,10 @@ async def poll_bounce_mailbox(ledger: Ledger, config: Mapping[str, Any]) -> None
         try:
             recorded = await poll_once(settings, on_message)
             if recorded:
-                log.info("bounces collected from the mailbox", extra={"recorded": recorded, "host": settings.host})
+                log.info(
+                    "bounces collected from the mailbox",
+                    extra={"recorded": recorded, "host": settings.host},
+                )
         except Exception:
             log.exception("polling the bounce mailbox failed", extra={"host": settings.host})
         await asyncio.sleep(settings.poll_seconds)

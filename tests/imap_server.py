@@ -65,7 +65,14 @@ class ImapServer:
     password: str = PASSWORD
 
     def settings(self, **extra) -> dict:
-        return {"host": "127.0.0.1", "port": self.port, "security": "none", "username": self.user, "password": self.password, **extra}
+        return {
+            "host": "127.0.0.1",
+            "port": self.port,
+            "security": "none",
+            "username": self.user,
+            "password": self.password,
+            **extra,
+        }
 
 
 def unavailable() -> str | None:
@@ -86,8 +93,14 @@ def imap_server() -> Iterator[ImapServer]:
     (root / "dovecot.conf").write_text(CONFIG.format(root=root, port=port))
     # dovecot daemonizes: its master must not inherit pipes we would wait on.
     with (root / "start.log").open("w") as log:
-        subprocess.run([DOVECOT, "-c", str(root / "dovecot.conf")], check=True, stdout=log, stderr=subprocess.STDOUT,
-                       stdin=subprocess.DEVNULL, timeout=30)
+        subprocess.run(
+            [DOVECOT, "-c", str(root / "dovecot.conf")],
+            check=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            timeout=30,
+        )
     pid = int(_wait_for(root / "run" / "master.pid").read_text())
     try:
         _wait_for_port(port)

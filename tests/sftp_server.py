@@ -35,7 +35,10 @@ async def sftp_server(root: Path) -> AsyncIterator[int]:
 
     port = free_port()
     server = await asyncssh.listen(
-        "127.0.0.1", port, server_host_keys=[key], server_factory=Server,
+        "127.0.0.1",
+        port,
+        server_host_keys=[key],
+        server_factory=Server,
         sftp_factory=lambda chan: asyncssh.SFTPServer(chan, chroot=str(root).encode()),
     )
     try:

@@ -53,15 +53,27 @@ class Outgoing:
     references: tuple[tuple[str, str], ...]  #: (URI, digest) we signed
 
 
-def _el(parent: etree._Element, ns: str, tag: str, text: str | None = None, /, **attrs: str) -> etree._Element:
+def _el(
+    parent: etree._Element, ns: str, tag: str, text: str | None = None, /, **attrs: str
+) -> etree._Element:
     el = etree.SubElement(parent, f"{{{ns}}}{tag}", attrs)
     if text is not None:
         el.text = text
     return el
 
 
-def _user_message(messaging: etree._Element, *, message_id: str, sender_seat: str, receiver_seat: str, process: str,
-                  document_type: str, sender: str, receiver: str, cid: str) -> None:
+def _user_message(
+    messaging: etree._Element,
+    *,
+    message_id: str,
+    sender_seat: str,
+    receiver_seat: str,
+    process: str,
+    document_type: str,
+    sender: str,
+    receiver: str,
+    cid: str,
+) -> None:
     um = _el(messaging, EB, "UserMessage")
     info = _el(um, EB, "MessageInfo")
     _el(info, EB, "Timestamp", datetime.now(UTC).isoformat(timespec="milliseconds"))
@@ -99,19 +111,47 @@ def build(
 ) -> Outgoing:
     cid = f"{uuid.uuid4()}@fakturaport"
     compressed = gzip.compress(sbdh, mtime=0)
-    env = etree.Element(f"{{{S12}}}Envelope", nsmap={"S12": S12, "eb": EB, "wsse": WSSE, "wsu": WSU, "ds": DS, "xenc": XENC})
+    env = etree.Element(
+        f"{{{S12}}}Envelope",
+        nsmap={"S12": S12, "eb": EB, "wsse": WSSE, "wsu": WSU, "ds": DS, "xenc": XENC},
+    )
     header = _el(env, S12, "Header")
     security = _el(header, WSSE, "Security", **{f"{{{S12}}}mustUnderstand": "true"})
-    messaging = _el(header, EB, "Messaging", **{f"{{{S12}}}mustUnderstand": "true", f"{{{WSU}}}Id": f"Messaging-{uuid.uuid4()}"})
-    _user_message(messaging, message_id=message_id, sender_seat=identity.seat, receiver_seat=receiver_seat, process=process,
-                  document_type=document_type, sender=sender, receiver=receiver, cid=cid)
+    messaging = _el(
+        header,
+        EB,
+        "Messaging",
+        **{f"{{{S12}}}mustUnderstand": "true", f"{{{WSU}}}Id": f"Messaging-{uuid.uuid4()}"},
+    )
+    _user_message(
+        messaging,
+        message_id=message_id,
+        sender_seat=identity.seat,
+        receiver_seat=receiver_seat,
+        process=process,
+        document_type=document_type,
+        sender=sender,
+        receiver=receiver,
+        cid=cid,
+    )
     body = _el(env, S12, "Body", **{f"{{{WSU}}}Id": f"Body-{uuid.uuid4()}"})
 
     # tokens: the receiver's certificate (for the key transport) and ours (for the signature)
     recipient_token = f"X509-{uuid.uuid4()}"
     our_token = f"X509-{uuid.uuid4()}"
-    for token_id, cert in ((recipient_token, receiver_certificate), (our_token, identity.certificate)):
-        _el(security, WSSE, "BinarySecurityToken", wssec.der_b64(cert), EncodingType=BASE64, ValueType=X509V3, **{f"{{{WSU}}}Id": token_id})
+    for token_id, cert in (
+        (recipient_token, receiver_certificate),
+        (our_token, identity.certificate),
+    ):
+        _el(
+            security,
+            WSSE,
+            "BinarySecurityToken",
+            wssec.der_b64(cert),
+            EncodingType=BASE64,
+            ValueType=X509V3,
+            **{f"{{{WSU}}}Id": token_id},
+        )
 
     # encryption of the (compressed) attachment: EncryptedKey + EncryptedData with a cid reference
     key, ciphertext = wssec.encrypt_attachment(compressed)
@@ -124,9 +164,21 @@ def build(
     _el(str_, WSSE, "Reference", URI=f"#{recipient_token}", ValueType=X509V3)
     _el(_el(ek, XENC, "CipherData"), XENC, "CipherValue", wssec.wrap_key(key, receiver_certificate))
     _el(_el(ek, XENC, "ReferenceList"), XENC, "DataReference", URI=f"#{ed_id}")
-    ed = _el(security, XENC, "EncryptedData", Id=ed_id, Type=SWA_CONTENT_ONLY, MimeType="application/gzip")
+    ed = _el(
+        security,
+        XENC,
+        "EncryptedData",
+        Id=ed_id,
+        Type=SWA_CONTENT_ONLY,
+        MimeType="application/gzip",
+    )
     _el(ed, XENC, "EncryptionMethod", Algorithm=AES128_GCM)
-    ref = _el(_el(ed, DS, "KeyInfo"), WSSE, "SecurityTokenReference", **{f"{{{WSSE11}}}TokenType": ENCRYPTED_KEY_TOKEN})
+    ref = _el(
+        _el(ed, DS, "KeyInfo"),
+        WSSE,
+        "SecurityTokenReference",
+        **{f"{{{WSSE11}}}TokenType": ENCRYPTED_KEY_TOKEN},
+    )
     _el(ref, WSSE, "Reference", URI=f"#{ek_id}")
     cref = _el(_el(ed, XENC, "CipherData"), XENC, "CipherReference", URI=f"cid:{cid}")
     _el(_el(cref, XENC, "Transforms"), DS, "Transform", Algorithm=SWA_CIPHERTEXT)

@@ -16,7 +16,16 @@ from .keys import Identity, verify_chain
 from .names import EB, EBBP, NS, S12, WSSE
 
 #: ebMS errors after which resending the same message cannot succeed
-PERMANENT_ERRORS = {"EBMS:0001", "EBMS:0002", "EBMS:0003", "EBMS:0010", "EBMS:0101", "EBMS:0102", "EBMS:0103", "EBMS:0303"}
+PERMANENT_ERRORS = {
+    "EBMS:0001",
+    "EBMS:0002",
+    "EBMS:0003",
+    "EBMS:0010",
+    "EBMS:0101",
+    "EBMS:0102",
+    "EBMS:0103",
+    "EBMS:0303",
+}
 
 
 @dataclass(frozen=True)
@@ -39,7 +48,13 @@ def soap_part(content_type: str, body: bytes) -> bytes:
     raise FormatError("the multipart answer has no SOAP part")
 
 
-def read_answer(content_type: str, body: bytes, identity: Identity, sent: tuple[tuple[str, str], ...], message_id: str) -> Answer:
+def read_answer(
+    content_type: str,
+    body: bytes,
+    identity: Identity,
+    sent: tuple[tuple[str, str], ...],
+    message_id: str,
+) -> Answer:
     envelope = xmlsafe.parse(soap_part(content_type, body))
     if etree.QName(envelope).namespace != S12:
         raise FormatError("the answer is not a SOAP 1.2 envelope")
@@ -49,12 +64,18 @@ def read_answer(content_type: str, body: bytes, identity: Identity, sent: tuple[
     ref_to = (signal.findtext(f"{{{EB}}}MessageInfo/{{{EB}}}RefToMessageId") or "").strip() or None
     _verify(envelope, identity)
     errors = tuple(
-        (e.get("errorCode", ""), e.get("shortDescription", ""), (e.findtext(f"{{{EB}}}ErrorDetail") or "").strip())
+        (
+            e.get("errorCode", ""),
+            e.get("shortDescription", ""),
+            (e.findtext(f"{{{EB}}}ErrorDetail") or "").strip(),
+        )
         for e in signal.iterfind(f"{{{EB}}}Error")
     )
     if errors:
         duplicate = any("duplicate" in (short + detail).lower() for _, short, detail in errors)
-        return Answer("duplicate" if duplicate and ref_to == message_id else "error", ref_to, errors, body)
+        return Answer(
+            "duplicate" if duplicate and ref_to == message_id else "error", ref_to, errors, body
+        )
     receipt = signal.find(f"{{{EB}}}Receipt")
     if receipt is None:
         raise FormatError("the signal is neither a Receipt nor an Error")

@@ -18,12 +18,20 @@ SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
 RSA_OAEP = "http://www.w3.org/2009/xmlenc11#rsa-oaep"
 MGF1_SHA256 = "http://www.w3.org/2009/xmlenc11#mgf1sha256"
 AES128_GCM = "http://www.w3.org/2009/xmlenc11#aes128-gcm"
-SWA_CONTENT_SIGNATURE = "http://docs.oasis-open.org/wss/oasis-wss-SwAProfile-1.1#Attachment-Content-Signature-Transform"
-SWA_CIPHERTEXT = "http://docs.oasis-open.org/wss/oasis-wss-SwAProfile-1.1#Attachment-Ciphertext-Transform"
+SWA_CONTENT_SIGNATURE = (
+    "http://docs.oasis-open.org/wss/oasis-wss-SwAProfile-1.1#Attachment-Content-Signature-Transform"
+)
+SWA_CIPHERTEXT = (
+    "http://docs.oasis-open.org/wss/oasis-wss-SwAProfile-1.1#Attachment-Ciphertext-Transform"
+)
 SWA_CONTENT_ONLY = "http://docs.oasis-open.org/wss/oasis-wss-SwAProfile-1.1#Attachment-Content-Only"
 X509V3 = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-x509-token-profile-1.0#X509v3"
-BASE64 = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#Base64Binary"
-ENCRYPTED_KEY_TOKEN = "http://docs.oasis-open.org/wss/oasis-wss-soap-message-security-1.1#EncryptedKey"  # noqa: S105 - a token type, not a secret
+BASE64 = (
+    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#Base64Binary"
+)
+ENCRYPTED_KEY_TOKEN = (
+    "http://docs.oasis-open.org/wss/oasis-wss-soap-message-security-1.1#EncryptedKey"  # noqa: S105 - a token type, not a secret
+)
 
 AP_PARTY_TYPE = "urn:fdc:peppol.eu:2017:identifiers:ap"
 INITIATOR = "http://docs.oasis-open.org/ebxml-msg/ebms/v3.0/ns/core/200704/initiator"

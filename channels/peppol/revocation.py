@@ -40,7 +40,9 @@ class Verdict:
     detail: str = ""
 
 
-def _verify_signed_by(issuer: x509.Certificate, signature: bytes, data: bytes, hash_algorithm) -> None:
+def _verify_signed_by(
+    issuer: x509.Certificate, signature: bytes, data: bytes, hash_algorithm
+) -> None:
     key = issuer.public_key()
     if isinstance(key, rsa.RSAPublicKey):
         key.verify(signature, data, padding.PKCS1v15(), hash_algorithm)
@@ -53,20 +55,37 @@ def _verify_signed_by(issuer: x509.Certificate, signature: bytes, data: bytes, h
 def _urls(certificate: x509.Certificate) -> tuple[list[str], list[str]]:
     ocsp_urls, crl_urls = [], []
     try:
-        aia = certificate.extensions.get_extension_for_oid(ExtensionOID.AUTHORITY_INFORMATION_ACCESS).value
-        ocsp_urls = [d.access_location.value for d in aia if d.access_method == AuthorityInformationAccessOID.OCSP]
+        aia = certificate.extensions.get_extension_for_oid(
+            ExtensionOID.AUTHORITY_INFORMATION_ACCESS
+        ).value
+        ocsp_urls = [
+            d.access_location.value
+            for d in aia
+            if d.access_method == AuthorityInformationAccessOID.OCSP
+        ]
     except x509.ExtensionNotFound:
         pass
     try:
-        points = certificate.extensions.get_extension_for_oid(ExtensionOID.CRL_DISTRIBUTION_POINTS).value
-        crl_urls = [n.value for p in points for n in (p.full_name or []) if isinstance(n, x509.UniformResourceIdentifier)]
+        points = certificate.extensions.get_extension_for_oid(
+            ExtensionOID.CRL_DISTRIBUTION_POINTS
+        ).value
+        crl_urls = [
+            n.value
+            for p in points
+            for n in (p.full_name or [])
+            if isinstance(n, x509.UniformResourceIdentifier)
+        ]
     except x509.ExtensionNotFound:
         pass
-    return [u for u in ocsp_urls if u.startswith("http")], [u for u in crl_urls if u.startswith("http")]
+    return [u for u in ocsp_urls if u.startswith("http")], [
+        u for u in crl_urls if u.startswith("http")
+    ]
 
 
 class RevocationChecker:
-    def __init__(self, *, policy: str = "prefer", cache_seconds: float = 3600, timeout: float = 10) -> None:
+    def __init__(
+        self, *, policy: str = "prefer", cache_seconds: float = 3600, timeout: float = 10
+    ) -> None:
         if policy not in ("prefer", "require", "off"):
             raise ValueError(f"revocation policy must be prefer, require or off, not {policy!r}")
         self.policy = policy
@@ -75,7 +94,9 @@ class RevocationChecker:
         self._verdicts: dict[tuple[int, str], tuple[float, Verdict]] = {}
         self._crls: dict[str, tuple[float, x509.CertificateRevocationList]] = {}
         self._session: aiohttp.ClientSession | None = None
-        self.fetches = 0  #: network requests made (the cache's effect is visible in tests and metrics)
+        self.fetches = (
+            0  #: network requests made (the cache's effect is visible in tests and metrics)
+        )
 
     async def check(self, certificate: x509.Certificate, issuer: x509.Certificate) -> Verdict:
         if self.policy == "off":
@@ -125,31 +146,51 @@ class RevocationChecker:
             return time.monotonic()
         return time.monotonic() + max(0.0, (next_update - datetime.now(UTC)).total_seconds())
 
-    async def _ocsp(self, url: str, certificate: x509.Certificate, issuer: x509.Certificate) -> tuple[Verdict, float]:
-        request = ocsp.OCSPRequestBuilder().add_certificate(certificate, issuer, hashes.SHA256()).build()
+    async def _ocsp(
+        self, url: str, certificate: x509.Certificate, issuer: x509.Certificate
+    ) -> tuple[Verdict, float]:
+        request = (
+            ocsp.OCSPRequestBuilder().add_certificate(certificate, issuer, hashes.SHA256()).build()
+        )
         try:
-            body = await self._fetch("POST", url, data=request.public_bytes(serialization.Encoding.DER),
-                                     headers={"Content-Type": "application/ocsp-request"})
+            body = await self._fetch(
+                "POST",
+                url,
+                data=request.public_bytes(serialization.Encoding.DER),
+                headers={"Content-Type": "application/ocsp-request"},
+            )
             answer = ocsp.load_der_ocsp_response(body)
         except (OSError, aiohttp.ClientError, TimeoutError, ValueError) as exc:
             return Verdict(Status.UNKNOWN, "ocsp", f"{url}: {exc}"), 0.0
         if answer.response_status != ocsp.OCSPResponseStatus.SUCCESSFUL:
-            return Verdict(Status.UNKNOWN, "ocsp", f"{url}: responder status {answer.response_status.name}"), 0.0
+            return Verdict(
+                Status.UNKNOWN, "ocsp", f"{url}: responder status {answer.response_status.name}"
+            ), 0.0
         try:
             signer = self._ocsp_signer(answer, issuer)
-            _verify_signed_by(signer, answer.signature, answer.tbs_response_bytes, answer.signature_hash_algorithm)
+            _verify_signed_by(
+                signer, answer.signature, answer.tbs_response_bytes, answer.signature_hash_algorithm
+            )
         except (InvalidSignature, ValueError) as exc:
-            return Verdict(Status.UNKNOWN, "ocsp", f"{url}: the OCSP answer does not verify ({exc})"), 0.0
+            return Verdict(
+                Status.UNKNOWN, "ocsp", f"{url}: the OCSP answer does not verify ({exc})"
+            ), 0.0
         if answer.serial_number != certificate.serial_number:
-            return Verdict(Status.UNKNOWN, "ocsp", f"{url}: the answer is about another certificate"), 0.0
+            return Verdict(
+                Status.UNKNOWN, "ocsp", f"{url}: the answer is about another certificate"
+            ), 0.0
         now = datetime.now(UTC)
         if answer.next_update_utc is not None and answer.next_update_utc < now:
             return Verdict(Status.UNKNOWN, "ocsp", f"{url}: the answer is stale"), 0.0
         if answer.certificate_status == ocsp.OCSPCertStatus.REVOKED:
-            return Verdict(Status.REVOKED, "ocsp", f"revoked at {answer.revocation_time_utc}"), time.monotonic() + self.cache_seconds
+            return Verdict(
+                Status.REVOKED, "ocsp", f"revoked at {answer.revocation_time_utc}"
+            ), time.monotonic() + self.cache_seconds
         if answer.certificate_status == ocsp.OCSPCertStatus.GOOD:
             return Verdict(Status.GOOD, "ocsp"), self._until(answer.next_update_utc)
-        return Verdict(Status.UNKNOWN, "ocsp", f"{url}: the responder does not know the certificate"), 0.0
+        return Verdict(
+            Status.UNKNOWN, "ocsp", f"{url}: the responder does not know the certificate"
+        ), 0.0
 
     @staticmethod
     def _ocsp_signer(answer: ocsp.OCSPResponse, issuer: x509.Certificate) -> x509.Certificate:
@@ -157,28 +198,48 @@ class RevocationChecker:
         for delegate in answer.certificates:
             if delegate.issuer != issuer.subject:
                 continue
-            _verify_signed_by(issuer, delegate.signature, delegate.tbs_certificate_bytes, delegate.signature_hash_algorithm)
+            _verify_signed_by(
+                issuer,
+                delegate.signature,
+                delegate.tbs_certificate_bytes,
+                delegate.signature_hash_algorithm,
+            )
             usage = delegate.extensions.get_extension_for_oid(ExtensionOID.EXTENDED_KEY_USAGE).value
             if ExtendedKeyUsageOID.OCSP_SIGNING not in usage:
                 raise ValueError("the responder certificate is not for OCSP signing")
             return delegate
         return issuer
 
-    async def _crl(self, url: str, certificate: x509.Certificate, issuer: x509.Certificate) -> tuple[Verdict, float]:
+    async def _crl(
+        self, url: str, certificate: x509.Certificate, issuer: x509.Certificate
+    ) -> tuple[Verdict, float]:
         cached = self._crls.get(url)
         if cached and cached[0] > time.monotonic():
             crl = cached[1]
         else:
             try:
                 body = await self._fetch("GET", url)
-                crl = x509.load_der_x509_crl(body) if not body.lstrip().startswith(b"-----") else x509.load_pem_x509_crl(body)
+                crl = (
+                    x509.load_der_x509_crl(body)
+                    if not body.lstrip().startswith(b"-----")
+                    else x509.load_pem_x509_crl(body)
+                )
             except (OSError, aiohttp.ClientError, TimeoutError, ValueError) as exc:
                 return Verdict(Status.UNKNOWN, "crl", f"{url}: {exc}"), 0.0
             if crl.issuer != issuer.subject or not crl.is_signature_valid(issuer.public_key()):
-                return Verdict(Status.UNKNOWN, "crl", f"{url}: the CRL is not signed by the certificate's issuer"), 0.0
+                return Verdict(
+                    Status.UNKNOWN,
+                    "crl",
+                    f"{url}: the CRL is not signed by the certificate's issuer",
+                ), 0.0
             if crl.next_update_utc is not None and crl.next_update_utc < datetime.now(UTC):
-                return Verdict(Status.UNKNOWN, "crl", f"{url}: the CRL is past its next update"), 0.0
-            self._crls[url] = (min(self._until(crl.next_update_utc), time.monotonic() + self.cache_seconds), crl)
+                return Verdict(
+                    Status.UNKNOWN, "crl", f"{url}: the CRL is past its next update"
+                ), 0.0
+            self._crls[url] = (
+                min(self._until(crl.next_update_utc), time.monotonic() + self.cache_seconds),
+                crl,
+            )
         until = self._crls[url][0]
         entry = crl.get_revoked_certificate_by_serial_number(certificate.serial_number)
         if entry is not None:

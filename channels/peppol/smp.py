@@ -69,7 +69,9 @@ TEST_ZONE = "participant.sml.test.tech.peppol.org"
 
 def sml_name(participant: ParticipantId | str, zone: str) -> str:
     """The DNS name the SML publishes for a participant (Peppol SML 1.3, BDXL hashing)."""
-    pid = participant if isinstance(participant, ParticipantId) else ParticipantId.parse(participant)
+    pid = (
+        participant if isinstance(participant, ParticipantId) else ParticipantId.parse(participant)
+    )
     digest = hashlib.sha256(pid.canonical.encode("utf-8")).digest()
     label = base64.b32encode(digest).decode("ascii").rstrip("=").lower()
     return f"{label}.iso6523-actorid-upis.{zone.strip('.')}"
@@ -114,18 +116,34 @@ def _certificate(text: str) -> x509.Certificate:
 
 
 class SmpClient:
-    def __init__(self, *, zone: str, nameserver: str | None = None, smp_truststore: str | None = None,
-                 cache_seconds: float = 300, timeout: float = 10, transport_profile: str = AS4_TRANSPORT) -> None:
+    def __init__(
+        self,
+        *,
+        zone: str,
+        nameserver: str | None = None,
+        smp_truststore: str | None = None,
+        cache_seconds: float = 300,
+        timeout: float = 10,
+        transport_profile: str = AS4_TRANSPORT,
+    ) -> None:
         if not smp_truststore:
-            raise LocalConfigurationError("channels.peppol.smp_truststore is required with sml_zone: SMP answers must be verified")
+            raise LocalConfigurationError(
+                "channels.peppol.smp_truststore is required with sml_zone: SMP answers must be verified"
+            )
         try:
-            self.smp_trust = tuple(x509.load_pem_x509_certificates(Path(smp_truststore).read_bytes()))
+            self.smp_trust = tuple(
+                x509.load_pem_x509_certificates(Path(smp_truststore).read_bytes())
+            )
         except (OSError, ValueError) as exc:
-            raise LocalConfigurationError(f"channels.peppol.smp_truststore cannot be read: {exc}") from exc
+            raise LocalConfigurationError(
+                f"channels.peppol.smp_truststore cannot be read: {exc}"
+            ) from exc
         self.zone = zone
         self.resolver = dns.asyncresolver.Resolver(configure=nameserver is None)
         if nameserver:
-            host, _, port = nameserver.rpartition(":") if nameserver.count(":") == 1 else (nameserver, "", "")
+            host, _, port = (
+                nameserver.rpartition(":") if nameserver.count(":") == 1 else (nameserver, "", "")
+            )
             self.resolver.nameservers = [host]
             self.resolver.port = int(port or 53)
         self.resolver.lifetime = timeout
@@ -137,11 +155,15 @@ class SmpClient:
 
     # --- the channel's interface -------------------------------------------------------------
 
-    async def endpoint(self, participant: str, document_type: str, process: str = BILLING_PROCESS) -> tuple[Endpoint, bytes]:
+    async def endpoint(
+        self, participant: str, document_type: str, process: str = BILLING_PROCESS
+    ) -> tuple[Endpoint, bytes]:
         found = await self.registration(participant, document_type, process)
         return found.endpoint, found.answer
 
-    async def registration(self, participant: str, document_type: str, process: str = BILLING_PROCESS) -> Registration:
+    async def registration(
+        self, participant: str, document_type: str, process: str = BILLING_PROCESS
+    ) -> Registration:
         pid = self._participant(participant)
         key = (pid.canonical, document_type, process)
         cached = self._cache.get(key)
@@ -182,19 +204,27 @@ class SmpClient:
                 break
             except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer) as exc:
                 if attempt == 2:
-                    raise RecipientNotRegistered(f"{pid} is not registered in the Peppol SML ({self.zone})") from exc
+                    raise RecipientNotRegistered(
+                        f"{pid} is not registered in the Peppol SML ({self.zone})"
+                    ) from exc
                 await asyncio.sleep(0.2)
             except (dns.exception.Timeout, dns.resolver.NoNameservers, OSError) as exc:
                 raise LookupUnavailable(f"the SML lookup for {pid} failed: {exc}") from exc
         records = sorted(
-            (r for r in answer if r.flags.decode().upper() == "U" and r.service.decode() == "Meta:SMP"),
+            (
+                r
+                for r in answer
+                if r.flags.decode().upper() == "U" and r.service.decode() == "Meta:SMP"
+            ),
             key=lambda r: (r.order, r.preference),
         )
         for record in records:
             try:
                 return apply_naptr_regexp(record.regexp.decode(), name).rstrip("/")
             except ValueError as exc:
-                log.warning("unusable NAPTR record", extra={"participant": str(pid), "error": str(exc)})
+                log.warning(
+                    "unusable NAPTR record", extra={"participant": str(pid), "error": str(exc)}
+                )
         raise RecipientNotRegistered(f"{pid} has no usable Meta:SMP NAPTR record in the SML")
 
     # --- SMP -------------------------------------------------------------------------------------
@@ -204,7 +234,9 @@ class SmpClient:
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
         try:
-            async with self._session.get(url, headers={"Accept": "application/xml"}, allow_redirects=True) as response:
+            async with self._session.get(
+                url, headers={"Accept": "application/xml"}, allow_redirects=True
+            ) as response:
                 if response.status == 404:
                     return None
                 if response.status != 200:
@@ -233,15 +265,23 @@ class SmpClient:
                 types[value] = href
         return types
 
-    async def _service_metadata(self, smp_url: str, pid: ParticipantId, document_type: str) -> bytes:
+    async def _service_metadata(
+        self, smp_url: str, pid: ParticipantId, document_type: str
+    ) -> bytes:
         types = await self._service_group(smp_url, pid)
-        href = types.get(document_type) or next((h for t, h in types.items() if t.lower() == document_type.lower()), None)
+        href = types.get(document_type) or next(
+            (h for t, h in types.items() if t.lower() == document_type.lower()), None
+        )
         if href is None:
-            raise RecipientNotRegistered(f"{pid} does not receive this document type over Peppol ({document_type})")
+            raise RecipientNotRegistered(
+                f"{pid} does not receive this document type over Peppol ({document_type})"
+            )
         for _ in range(2):  # one Redirect to another SMP is allowed
             body = await self._get(href, f"{pid} / {document_type}")
             if body is None:
-                raise RecipientNotRegistered(f"the SMP lists {document_type} for {pid} but has no metadata for it")
+                raise RecipientNotRegistered(
+                    f"the SMP lists {document_type} for {pid} but has no metadata for it"
+                )
             signed = self._verified(body, pid)
             redirect = signed.find("smp:ServiceMetadata/smp:Redirect", NS)
             if redirect is None:
@@ -255,9 +295,13 @@ class SmpClient:
             root = xmlsafe.parse(body)
         except FormatError as exc:
             raise LookupUnavailable(f"the SMP answer for {pid} is not XML: {exc}") from exc
-        cert_text = root.findtext("ds:Signature/ds:KeyInfo/ds:X509Data/ds:X509Certificate", namespaces=NS)
+        cert_text = root.findtext(
+            "ds:Signature/ds:KeyInfo/ds:X509Data/ds:X509Certificate", namespaces=NS
+        )
         if not cert_text:
-            raise LookupUnavailable(f"the SMP answer for {pid} is not signed with an X.509 certificate")
+            raise LookupUnavailable(
+                f"the SMP answer for {pid} is not signed with an X.509 certificate"
+            )
         try:
             certificate = _certificate(cert_text)
             verify_chain(certificate, self.smp_trust)
@@ -268,19 +312,27 @@ class SmpClient:
             raise LookupUnavailable(f"the SMP signature for {pid} does not verify: {exc}") from exc
         return result.signed_xml
 
-    def _select(self, answer: bytes, pid: ParticipantId, document_type: str, process: str) -> Endpoint:
+    def _select(
+        self, answer: bytes, pid: ParticipantId, document_type: str, process: str
+    ) -> Endpoint:
         info = etree.fromstring(answer).find("smp:ServiceMetadata/smp:ServiceInformation", NS)
         if info is None:
             raise LookupUnavailable(f"the SMP metadata for {pid} has no ServiceInformation")
         said_pid = info.findtext("ids:ParticipantIdentifier", default="", namespaces=NS).strip()
         said_doc = info.findtext("ids:DocumentIdentifier", default="", namespaces=NS).strip()
         if said_pid.lower() != str(pid).lower() or said_doc != document_type:
-            raise LookupUnavailable(f"the SMP answered for {said_pid} / {said_doc}, not for what was asked")
+            raise LookupUnavailable(
+                f"the SMP answered for {said_pid} / {said_doc}, not for what was asked"
+            )
         now = datetime.now(UTC)
         inactive = None
         for proc in info.iterfind("smp:ProcessList/smp:Process", NS):
             pid_el = proc.find("ids:ProcessIdentifier", NS)
-            if pid_el is None or (pid_el.text or "").strip() != process or (pid_el.get("scheme") or PROCESS_SCHEME) != PROCESS_SCHEME:
+            if (
+                pid_el is None
+                or (pid_el.text or "").strip() != process
+                or (pid_el.get("scheme") or PROCESS_SCHEME) != PROCESS_SCHEME
+            ):
                 continue
             for ep in proc.iterfind("smp:ServiceEndpointList/smp:Endpoint", NS):
                 if ep.get("transportProfile") != self.transport_profile:
@@ -290,13 +342,23 @@ class SmpClient:
                 if (activation and activation > now) or (expiration and expiration <= now):
                     inactive = f"active {activation or '…'} to {expiration or '…'}"
                     continue
-                url = (ep.findtext("wsa:EndpointReference/wsa:Address", namespaces=NS) or "").strip()
+                url = (
+                    ep.findtext("wsa:EndpointReference/wsa:Address", namespaces=NS) or ""
+                ).strip()
                 try:
-                    certificate = _certificate(ep.findtext("smp:Certificate", default="", namespaces=NS))
+                    certificate = _certificate(
+                        ep.findtext("smp:Certificate", default="", namespaces=NS)
+                    )
                 except ValueError as exc:
-                    raise LookupUnavailable(f"the SMP endpoint certificate for {pid} cannot be read: {exc}") from exc
+                    raise LookupUnavailable(
+                        f"the SMP endpoint certificate for {pid} cannot be read: {exc}"
+                    ) from exc
                 contact = ep.findtext("smp:TechnicalContactUrl", namespaces=NS)
                 return Endpoint(url, certificate, activation, expiration, contact)
         if inactive:
-            raise RecipientNotRegistered(f"the Peppol endpoint of {pid} for this document type is not active now ({inactive})")
-        raise RecipientNotRegistered(f"{pid} has no {self.transport_profile} endpoint for process {process}")
+            raise RecipientNotRegistered(
+                f"the Peppol endpoint of {pid} for this document type is not active now ({inactive})"
+            )
+        raise RecipientNotRegistered(
+            f"{pid} has no {self.transport_profile} endpoint for process {process}"
+        )

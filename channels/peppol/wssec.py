@@ -27,7 +27,13 @@ class SecurityError(Exception):
 
 
 def c14n(element: etree._Element, inclusive: list[str] | None = None) -> bytes:
-    return etree.tostring(element, method="c14n", exclusive=True, with_comments=False, inclusive_ns_prefixes=inclusive or None)
+    return etree.tostring(
+        element,
+        method="c14n",
+        exclusive=True,
+        with_comments=False,
+        inclusive_ns_prefixes=inclusive or None,
+    )
 
 
 def _inclusive_prefixes(algorithm_holder: etree._Element | None) -> list[str]:
@@ -102,7 +108,9 @@ def verify_signature(
                 raise SecurityError(f"signed attachment {uri} is missing")
             actual = digest(content)
         elif uri.startswith("#") and uri[1:] in ids:
-            inclusive = [p for t in steps if t.get("Algorithm") == EXC_C14N for p in _inclusive_prefixes(t)]
+            inclusive = [
+                p for t in steps if t.get("Algorithm") == EXC_C14N for p in _inclusive_prefixes(t)
+            ]
             actual = digest(c14n(ids[uri[1:]], inclusive))
         else:
             raise SecurityError(f"signed reference {uri} not found in the message")
@@ -113,9 +121,13 @@ def verify_signature(
         required([u for u, _ in checked])
     try:
         canonical = c14n(info, _inclusive_prefixes(info.find(f"{{{DS}}}CanonicalizationMethod")))
-        certificate.public_key().verify(base64.b64decode(value), canonical, padding.PKCS1v15(), hashes.SHA256())
+        certificate.public_key().verify(
+            base64.b64decode(value), canonical, padding.PKCS1v15(), hashes.SHA256()
+        )
     except (InvalidSignature, ValueError) as exc:
-        raise SecurityError("the signature value does not verify with the signer's certificate") from exc
+        raise SecurityError(
+            "the signature value does not verify with the signer's certificate"
+        ) from exc
     return checked
 
 
@@ -130,7 +142,9 @@ def decrypt_attachment(key: bytes, data: bytes) -> bytes:
     try:
         return AESGCM(key).decrypt(data[:12], data[12:], None)
     except (InvalidTag, ValueError) as exc:
-        raise SecurityError("the attachment cannot be decrypted (wrong key or tampered data)") from exc
+        raise SecurityError(
+            "the attachment cannot be decrypted (wrong key or tampered data)"
+        ) from exc
 
 
 _OAEP = padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None)

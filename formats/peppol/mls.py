@@ -19,9 +19,7 @@ from formats.errors import FormatError
 
 CUSTOMIZATION = "urn:peppol:edec:mls:1.0"
 PROFILE = "urn:peppol:edec:mls"
-DOCUMENT_TYPE = (
-    "urn:oasis:names:specification:ubl:schema:xsd:ApplicationResponse-2::ApplicationResponse##urn:peppol:edec:mls:1.0::2.1"
-)
+DOCUMENT_TYPE = "urn:oasis:names:specification:ubl:schema:xsd:ApplicationResponse-2::ApplicationResponse##urn:peppol:edec:mls:1.0::2.1"
 PROCESS = PROFILE
 SPIS_ICD = "0242"
 CODES = ("AP", "AB", "RE")
@@ -63,9 +61,13 @@ class Mls:
 def write(mls: Mls) -> bytes:
     if mls.code not in CODES:
         raise FormatError(f"MLS response code {mls.code!r} is not one of {CODES}")
-    if mls.code == "RE" and not (mls.description and any(i.reason in ("SV", "BV", "FD") for i in mls.issues)):
+    if mls.code == "RE" and not (
+        mls.description and any(i.reason in ("SV", "BV", "FD") for i in mls.issues)
+    ):
         raise FormatError("a negative MLS needs a description and at least one SV, BV or FD issue")
-    root = etree.Element(f"{{{_AR}}}ApplicationResponse", nsmap={None: _AR, "cac": _CAC, "cbc": _CBC})
+    root = etree.Element(
+        f"{{{_AR}}}ApplicationResponse", nsmap={None: _AR, "cac": _CAC, "cbc": _CBC}
+    )
 
     def cbc(parent: etree._Element, name: str, text: str, **attrs: str) -> etree._Element:
         el = etree.SubElement(parent, f"{{{_CBC}}}{name}", attrs)
@@ -125,12 +127,20 @@ def read(data: bytes) -> Mls:
     try:
         issued = datetime.fromisoformat(issued_text.replace("Z", "+00:00"))
     except ValueError as exc:
-        raise FormatError(f"the MLS IssueDate/IssueTime {issued_text!r} is not a date and time") from exc
+        raise FormatError(
+            f"the MLS IssueDate/IssueTime {issued_text!r} is not a date and time"
+        ) from exc
     issues = tuple(
         Issue(
-            reason=(line.findtext("cac:Response/cac:Status/cbc:StatusReasonCode", namespaces=_NS) or "").strip(),
-            description=(line.findtext("cac:Response/cbc:Description", namespaces=_NS) or "").strip(),
-            location=(line.findtext("cac:LineReference/cbc:LineID", namespaces=_NS) or "NA").strip(),
+            reason=(
+                line.findtext("cac:Response/cac:Status/cbc:StatusReasonCode", namespaces=_NS) or ""
+            ).strip(),
+            description=(
+                line.findtext("cac:Response/cbc:Description", namespaces=_NS) or ""
+            ).strip(),
+            location=(
+                line.findtext("cac:LineReference/cbc:LineID", namespaces=_NS) or "NA"
+            ).strip(),
         )
         for line in root.iterfind("cac:DocumentResponse/cac:LineResponse", _NS)
     )
@@ -141,6 +151,7 @@ def read(data: bytes) -> Mls:
         receiver=party("ReceiverParty"),
         code=code,
         reference=text("cac:DocumentResponse/cac:DocumentReference/cbc:ID"),
-        description=text("cac:DocumentResponse/cac:Response/cbc:Description", required=False) or None,
+        description=text("cac:DocumentResponse/cac:Response/cbc:Description", required=False)
+        or None,
         issues=issues,
     )

@@ -94,7 +94,10 @@ def wrap(
     ]
     scopes.append(("COUNTRY_C1", country_c1, None))
     # MLS_TO names a participant (SBDH 2.0.2), so it carries the participant scheme as Identifier.
-    scopes += [(k, v, PARTICIPANT_SCHEME if k == "MLS_TO" else None) for k, v in (extra_scopes or {}).items()]
+    scopes += [
+        (k, v, PARTICIPANT_SCHEME if k == "MLS_TO" else None)
+        for k, v in (extra_scopes or {}).items()
+    ]
     for kind, value, scheme in scopes:
         scope = etree.SubElement(scope_parent, _S + "Scope")
         _el(scope, "Type", kind)

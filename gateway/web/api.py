@@ -160,7 +160,11 @@ async def list_invoices(request: web.Request) -> web.Response:
             limit=limit,
         )
     except ValueError as exc:
-        raise Problem(400, "Bad cursor or sort", str(exc) if "sort" in str(exc) else "the cursor is not one this API returned") from None
+        raise Problem(
+            400,
+            "Bad cursor or sort",
+            str(exc) if "sort" in str(exc) else "the cursor is not one this API returned",
+        ) from None
     return _json({"items": [invoice_view(r) for r in rows], "next_cursor": cursor})
 
 

@@ -24,7 +24,10 @@ from .openapi import document as openapi_document
 from .problems import problem_response, problems_middleware
 
 log = logging.getLogger("fakturaport.web")
-_PUBLIC = ("/v1/openapi.json", "/v1/schema/invoice.json")  # /as4 is outside /v1: AS4 authenticates by signature
+_PUBLIC = (
+    "/v1/openapi.json",
+    "/v1/schema/invoice.json",
+)  # /as4 is outside /v1: AS4 authenticates by signature
 
 
 @web.middleware
@@ -137,13 +140,13 @@ def create_app(
         ]
         for name, channel in channels.items():
             if channel_type(settings, name) == "peppol":
-                tasks.append(asyncio.create_task(mls.run(led, channel, settings.worker.poll_seconds * 20)))
+                tasks.append(
+                    asyncio.create_task(mls.run(led, channel, settings.worker.poll_seconds * 20))
+                )
         if settings.receivables.reminders_every_seconds > 0:
             tasks.append(
                 asyncio.create_task(
-                    reminder_job.run_periodically(
-                        led, settings, app[CTX].channel_types, executor
-                    )
+                    reminder_job.run_periodically(led, settings, app[CTX].channel_types, executor)
                 )
             )
         bounce_server = None

@@ -24,7 +24,9 @@ MAX_MESSAGE = 120 * 1024 * 1024
 
 async def receive(request: web.Request) -> web.Response:
     ctx = request.app[CTX]
-    channel = next((c for n, c in ctx.channels.items() if ctx.channel_types.get(n) == "peppol"), None)
+    channel = next(
+        (c for n, c in ctx.channels.items() if ctx.channel_types.get(n) == "peppol"), None
+    )
     if channel is None:
         raise web.HTTPNotFound(text="this gateway does not receive Peppol messages")
     body = await request.read()
@@ -36,8 +38,14 @@ async def receive(request: web.Request) -> web.Response:
             return True
         return await ledger.tenant_by_peppol_id(participant) is not None
 
-    reply = await handle(request.headers.get("Content-Type", ""), body, channel.identity, serves=serves, seen=ledger.inbox_seen,
-                         revocation=channel.revocation.check)
+    reply = await handle(
+        request.headers.get("Content-Type", ""),
+        body,
+        channel.identity,
+        serves=serves,
+        seen=ledger.inbox_seen,
+        revocation=channel.revocation.check,
+    )
     received = reply.received
     if received is not None and not received.duplicate:
         if received.document_type == mls.DOCUMENT_TYPE:
@@ -51,26 +59,61 @@ async def receive(request: web.Request) -> web.Response:
 
 async def _store(ledger, channel, received) -> None:
     tenant = await ledger.tenant_by_peppol_id(received.receiver)
-    verdict = await asyncio.get_running_loop().run_in_executor(None, inbound.judge, received.payload)
+    verdict = await asyncio.get_running_loop().run_in_executor(
+        None, inbound.judge, received.payload
+    )
     try:
         plan = inbound.mls_plan(received, verdict, now(), channel.mls_ack_window)
     except FormatError as exc:  # no MLS_TO and a sending seat without an SPIS number
-        log.warning("no MLS can be addressed for a received document", extra={"message_id": received.message_id, "error": str(exc)})
+        log.warning(
+            "no MLS can be addressed for a received document",
+            extra={"message_id": received.message_id, "error": str(exc)},
+        )
         plan = None
     stored = await ledger.store_inbound(
-        tenant.id, message_id=received.message_id, instance_id=received.instance_id, sender=received.sender,
-        receiver=received.receiver, document_type=received.document_type, payload=received.payload, mls=plan,
+        tenant.id,
+        message_id=received.message_id,
+        instance_id=received.instance_id,
+        sender=received.sender,
+        receiver=received.receiver,
+        document_type=received.document_type,
+        payload=received.payload,
+        mls=plan,
         status="rejected" if verdict.code == "RE" else "received",
     )
-    log.info("document received", extra={"message_id": received.message_id, "inbox_id": stored, "from_ap": received.from_ap,
-                                          "verdict": verdict.code or "pending"})
+    log.info(
+        "document received",
+        extra={
+            "message_id": received.message_id,
+            "inbox_id": stored,
+            "from_ap": received.from_ap,
+            "verdict": verdict.code or "pending",
+        },
+    )
 
 
 @routes.get("/v1/inbox")
 async def inbox(request: web.Request) -> web.Response:
     rows = await request.app[CTX].ledger.list_inbox(request[TENANT].id)
-    items = [{k: r.get(k) for k in ("id", "message_id", "instance_id", "sender", "receiver", "document_type", "status", "received_at", "acked_at",
-                                     "mls_code", "mls_state")} for r in rows]
+    items = [
+        {
+            k: r.get(k)
+            for k in (
+                "id",
+                "message_id",
+                "instance_id",
+                "sender",
+                "receiver",
+                "document_type",
+                "status",
+                "received_at",
+                "acked_at",
+                "mls_code",
+                "mls_state",
+            )
+        }
+        for r in rows
+    ]
     return web.json_response({"items": items}, dumps=lambda v: json.dumps(v, default=str))
 
 
@@ -91,13 +134,31 @@ async def inbox_ack(request: web.Request) -> web.Response:
             body = await request.json()
         except ValueError as exc:
             raise Problem(400, "Malformed JSON", str(exc), kind="/problems/malformed-json") from exc
-        if not isinstance(body, dict) or not isinstance(body.get("accepted", True), bool) or not isinstance(body.get("reason", ""), str):
-            raise Problem(422, "Invalid acknowledgement", "accepted must be a boolean and reason a string", kind="/problems/invalid-ack",
-                          errors=({"pointer": "/accepted", "message": "a boolean"}, {"pointer": "/reason", "message": "a string"}))
+        if (
+            not isinstance(body, dict)
+            or not isinstance(body.get("accepted", True), bool)
+            or not isinstance(body.get("reason", ""), str)
+        ):
+            raise Problem(
+                422,
+                "Invalid acknowledgement",
+                "accepted must be a boolean and reason a string",
+                kind="/problems/invalid-ack",
+                errors=(
+                    {"pointer": "/accepted", "message": "a boolean"},
+                    {"pointer": "/reason", "message": "a string"},
+                ),
+            )
     accepted = body.get("accepted", True)
     ledger = request.app[CTX].ledger
-    if not await ledger.ack_inbox(request[TENANT].id, request.match_info["id"], accepted=accepted, reason=body.get("reason")):
+    if not await ledger.ack_inbox(
+        request[TENANT].id, request.match_info["id"], accepted=accepted, reason=body.get("reason")
+    ):
         raise Problem(404, "Not found", "no such received document", kind="/problems/not-found")
     status = await ledger.mls_for_inbox(request[TENANT].id, request.match_info["id"])
-    return web.json_response({"acknowledged": accepted, "mls": {"code": status["code"], "state": status["state"]} if status else None})
-
+    return web.json_response(
+        {
+            "acknowledged": accepted,
+            "mls": {"code": status["code"], "state": status["state"]} if status else None,
+        }
+    )

@@ -26,8 +26,13 @@ async def lookup(request: web.Request) -> web.Response:
     try:
         participant = str(ParticipantId.parse(raw))
     except FormatError as exc:
-        raise Problem(422, "Invalid participant id", str(exc), kind="/problems/invalid-participant",
-                      errors=({"parameter": "id", "message": str(exc)},)) from exc
+        raise Problem(
+            422,
+            "Invalid participant id",
+            str(exc),
+            kind="/problems/invalid-participant",
+            errors=({"parameter": "id", "message": str(exc)},),
+        ) from exc
     entry = await ctx.ledger.find_recipient(request[TENANT].id, [participant.lower()]) or {}
     peppol: dict[str, Any] = {}
     for name, channel in ctx.channels.items():
@@ -41,16 +46,34 @@ async def lookup(request: web.Request) -> web.Response:
             steps.append({"channel": name, "usable": False, "reason": "not configured"})
         elif kind == "peppol":
             invoice = peppol.get(name, {}).get("invoice", {})
-            steps.append({"channel": name, "usable": invoice.get("reachable"), "reason": invoice.get("reason")})
+            steps.append(
+                {
+                    "channel": name,
+                    "usable": invoice.get("reachable"),
+                    "reason": invoice.get("reason"),
+                }
+            )
         elif (need := NEEDS.get(kind)) and not entry.get(need):
-            steps.append({"channel": name, "usable": False, "reason": f"the directory has no {need} for this recipient"})
+            steps.append(
+                {
+                    "channel": name,
+                    "usable": False,
+                    "reason": f"the directory has no {need} for this recipient",
+                }
+            )
         else:
             steps.append({"channel": name, "usable": True, "reason": None})
     would_use = next((s["channel"] for s in steps if s["usable"]), None)
-    return web.json_response({
-        "id": participant,
-        "directory_entry": {k: entry.get(k) for k in ("key", "name", "email", "postal", "operator", "plan")} if entry else None,
-        "peppol": peppol,
-        "plan": steps,
-        "would_use": would_use,
-    })
+    return web.json_response(
+        {
+            "id": participant,
+            "directory_entry": {
+                k: entry.get(k) for k in ("key", "name", "email", "postal", "operator", "plan")
+            }
+            if entry
+            else None,
+            "peppol": peppol,
+            "plan": steps,
+            "would_use": would_use,
+        }
+    )

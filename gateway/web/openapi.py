@@ -107,7 +107,7 @@ DESCRIPTIONS: dict[tuple[str, str], dict[str, Any]] = {
         "summary": "The collection case file as handed over (JSON, or ?format=csv)"
     },
     ("POST", "/v1/receivables/{invoice_id}/write-off"): {
-        "summary": "Write the item's open amount off ({\"reason\": …}); pending reminders stop"
+        "summary": 'Write the item\'s open amount off ({"reason": …}); pending reminders stop'
     },
     ("GET", "/v1/receivables/{invoice_id}"): {
         "summary": "The open item of an invoice: amount, open amount, state, reference"
@@ -116,9 +116,14 @@ DESCRIPTIONS: dict[tuple[str, str], dict[str, Any]] = {
         "summary": "Pre-flight: is a participant on Peppol (invoices, credit notes), through which access point, and which channel would be used"
     },
     ("GET", "/v1/inbox"): {"summary": "Documents received over Peppol"},
-    ("GET", "/v1/inbox/{id}"): {"summary": "A received document (the SBDH-wrapped business document)"},
+    ("GET", "/v1/inbox/{id}"): {
+        "summary": "A received document (the SBDH-wrapped business document)"
+    },
     ("POST", "/v1/inbox/{id}/ack"): {"summary": "Acknowledge a received document"},
-    ("POST", "/as4"): {"summary": "Peppol AS4 inbound (receiving access point): signed and encrypted ebMS3 messages", "security": []},
+    ("POST", "/as4"): {
+        "summary": "Peppol AS4 inbound (receiving access point): signed and encrypted ebMS3 messages",
+        "security": [],
+    },
     ("GET", "/v1/schema/invoice.json"): {
         "summary": "JSON Schema of the canonical invoice",
         "security": [],

@@ -172,7 +172,11 @@ def _filters(request: web.Request) -> dict[str, Any]:
 
 
 #: Sortable columns of the invoice list (a leading "-" sorts descending).
-SORTS = {f"{sign}{key}" for key in ("number", "buyer", "amount", "due", "status", "created") for sign in ("", "-")}
+SORTS = {
+    f"{sign}{key}"
+    for key in ("number", "buyer", "amount", "due", "status", "created")
+    for sign in ("", "-")
+}
 
 
 @routes.get("/ui/invoices")

@@ -186,7 +186,8 @@ async def test_the_list_filters_by_amount_and_recipient_and_sorts(gateway):
 
     for number, quantity in (("A-1", "1"), ("A-2", "10"), ("A-3", "100")):
         r = await gateway.post(
-            "/v1/invoices", data=dumps(invoice(number=number, lines=(line(1, quantity, "50"),))),
+            "/v1/invoices",
+            data=dumps(invoice(number=number, lines=(line(1, quantity, "50"),))),
             headers=auth(gateway.key, **{"Content-Type": "application/json"}),
         )
         assert r.status == 202, await r.text()
@@ -201,7 +202,11 @@ async def test_the_list_filters_by_amount_and_recipient_and_sorts(gateway):
     assert await listing(sort="amount", recipient="johnssons") == ["A-1", "A-2", "A-3"]
     assert await listing(recipient="0007:5567321707", amount_min="6000") == ["A-3"]
     assert await listing(recipient="someone else") == []
-    first = await (await gateway.get("/v1/invoices", params={"sort": "number", "limit": "2"}, headers=auth(gateway.key))).json()
+    first = await (
+        await gateway.get(
+            "/v1/invoices", params={"sort": "number", "limit": "2"}, headers=auth(gateway.key)
+        )
+    ).json()
     assert [i["number"] for i in first["items"]] == ["A-1", "A-2"] and first["next_cursor"] == "2"
     assert await listing(sort="number", cursor=first["next_cursor"]) == ["A-3"]
     bad = await gateway.get("/v1/invoices", params={"sort": "colour"}, headers=auth(gateway.key))

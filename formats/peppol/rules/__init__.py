@@ -130,6 +130,15 @@ def _fired(rule: Rule | XmlRule, subject: Any, findings: list[Finding]) -> list[
     try:
         return list(rule.test(subject))
     except Exception:
-        logging.getLogger("fakturaport.rules").exception("rule could not be evaluated", extra={"rule": rule.id})
-        findings.append(Finding(rule.id, Flag.WARNING, f"{rule.message} (not evaluated: the rule failed on this document)", ""))
+        logging.getLogger("fakturaport.rules").exception(
+            "rule could not be evaluated", extra={"rule": rule.id}
+        )
+        findings.append(
+            Finding(
+                rule.id,
+                Flag.WARNING,
+                f"{rule.message} (not evaluated: the rule failed on this document)",
+                "",
+            )
+        )
         return []

@@ -396,7 +396,12 @@ def dk003(inv: Invoice) -> Found:
     if _dk_both(inv):
         for i, ln in enumerate(inv.lines):
             for j, c in enumerate(ln.item.classifications if ln.item else ()):
-                if c.list_id == "TST" and c.list_version not in ("19.05.01", "19.0501", "26.08.01", "26.0801"):
+                if c.list_id == "TST" and c.list_version not in (
+                    "19.05.01",
+                    "19.0501",
+                    "26.08.01",
+                    "26.0801",
+                ):
                     yield f"/lines/{i}/item/classifications/{j}/list_version"
 
 
@@ -413,7 +418,7 @@ def _tax_reason_ok(reason: str | None) -> bool:
 
 @reg.rule(
     "DK-R-004",
-    "When specifying non-VAT Taxes for Danish customers, Danish suppliers MUST use the AllowanceChargeReasonCode=\"ZZZ\" and "
+    'When specifying non-VAT Taxes for Danish customers, Danish suppliers MUST use the AllowanceChargeReasonCode="ZZZ" and '
     "MUST be specified in AllowanceChargeReason; Either as the 4-digit Tax category or must include a #, but the # is not "
     "allowed as first and last character",
 )

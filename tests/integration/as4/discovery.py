@@ -51,7 +51,9 @@ class LocalSml(asyncio.DatagramProtocol):
             response.set_rcode(dns.rcode.NXDOMAIN)
         elif question.rdtype == dns.rdatatype.NAPTR:
             response.answer.append(
-                dns.rrset.from_text(question.name, 60, "IN", "NAPTR", f'100 10 "U" "Meta:SMP" "!^.*$!{url}!" .')
+                dns.rrset.from_text(
+                    question.name, 60, "IN", "NAPTR", f'100 10 "U" "Meta:SMP" "!^.*$!{url}!" .'
+                )
             )
         self.transport.sendto(response.to_wire(), addr)
 
@@ -107,13 +109,21 @@ class LocalSmp:
     async def service_group(self, request: web.Request) -> web.Response:
         participant, services = self._services(request)
         root = etree.Element(f"{{{SMP}}}ServiceGroup", nsmap={None: SMP, "ids": IDS})
-        etree.SubElement(root, f"{{{IDS}}}ParticipantIdentifier", scheme="iso6523-actorid-upis").text = participant
+        etree.SubElement(
+            root, f"{{{IDS}}}ParticipantIdentifier", scheme="iso6523-actorid-upis"
+        ).text = participant
         refs = etree.SubElement(root, f"{{{SMP}}}ServiceMetadataReferenceCollection")
         pid = quote(f"iso6523-actorid-upis::{participant}", safe="")
         for doc in sorted({s.document_type for s in services}):
-            etree.SubElement(refs, f"{{{SMP}}}ServiceMetadataReference",
-                             href=f"{self.base}/{pid}/services/{quote('busdox-docid-qns::' + doc, safe='')}")
-        return web.Response(body=etree.tostring(root, xml_declaration=True, encoding="UTF-8"), content_type="application/xml")
+            etree.SubElement(
+                refs,
+                f"{{{SMP}}}ServiceMetadataReference",
+                href=f"{self.base}/{pid}/services/{quote('busdox-docid-qns::' + doc, safe='')}",
+            )
+        return web.Response(
+            body=etree.tostring(root, xml_declaration=True, encoding="UTF-8"),
+            content_type="application/xml",
+        )
 
     async def metadata(self, request: web.Request) -> web.Response:
         participant, services = self._services(request)
@@ -121,27 +131,55 @@ class LocalSmp:
         matching = [s for s in services if s.document_type == document_type]
         if not matching:
             raise web.HTTPNotFound()
-        signed = etree.Element(f"{{{SMP}}}SignedServiceMetadata", nsmap={None: SMP, "ids": IDS, "wsa": WSA})
-        info = etree.SubElement(etree.SubElement(signed, f"{{{SMP}}}ServiceMetadata"), f"{{{SMP}}}ServiceInformation")
-        etree.SubElement(info, f"{{{IDS}}}ParticipantIdentifier", scheme="iso6523-actorid-upis").text = participant
-        etree.SubElement(info, f"{{{IDS}}}DocumentIdentifier", scheme="busdox-docid-qns").text = document_type
+        signed = etree.Element(
+            f"{{{SMP}}}SignedServiceMetadata", nsmap={None: SMP, "ids": IDS, "wsa": WSA}
+        )
+        info = etree.SubElement(
+            etree.SubElement(signed, f"{{{SMP}}}ServiceMetadata"), f"{{{SMP}}}ServiceInformation"
+        )
+        etree.SubElement(
+            info, f"{{{IDS}}}ParticipantIdentifier", scheme="iso6523-actorid-upis"
+        ).text = participant
+        etree.SubElement(
+            info, f"{{{IDS}}}DocumentIdentifier", scheme="busdox-docid-qns"
+        ).text = document_type
         processes = etree.SubElement(info, f"{{{SMP}}}ProcessList")
         for service in matching:
             process = etree.SubElement(processes, f"{{{SMP}}}Process")
-            etree.SubElement(process, f"{{{IDS}}}ProcessIdentifier", scheme="cenbii-procid-ubl").text = service.process
-            endpoint = etree.SubElement(etree.SubElement(process, f"{{{SMP}}}ServiceEndpointList"), f"{{{SMP}}}Endpoint",
-                                        transportProfile=AS4_TRANSPORT)
-            etree.SubElement(etree.SubElement(endpoint, f"{{{WSA}}}EndpointReference"), f"{{{WSA}}}Address").text = service.url
+            etree.SubElement(
+                process, f"{{{IDS}}}ProcessIdentifier", scheme="cenbii-procid-ubl"
+            ).text = service.process
+            endpoint = etree.SubElement(
+                etree.SubElement(process, f"{{{SMP}}}ServiceEndpointList"),
+                f"{{{SMP}}}Endpoint",
+                transportProfile=AS4_TRANSPORT,
+            )
+            etree.SubElement(
+                etree.SubElement(endpoint, f"{{{WSA}}}EndpointReference"), f"{{{WSA}}}Address"
+            ).text = service.url
             etree.SubElement(endpoint, f"{{{SMP}}}RequireBusinessLevelSignature").text = "false"
             if service.activation:
-                etree.SubElement(endpoint, f"{{{SMP}}}ServiceActivationDate").text = service.activation.isoformat()
+                etree.SubElement(
+                    endpoint, f"{{{SMP}}}ServiceActivationDate"
+                ).text = service.activation.isoformat()
             if service.expiration:
-                etree.SubElement(endpoint, f"{{{SMP}}}ServiceExpirationDate").text = service.expiration.isoformat()
-            body = b"".join(line for line in service.certificate_pem.splitlines() if b"-----" not in line)
+                etree.SubElement(
+                    endpoint, f"{{{SMP}}}ServiceExpirationDate"
+                ).text = service.expiration.isoformat()
+            body = b"".join(
+                line for line in service.certificate_pem.splitlines() if b"-----" not in line
+            )
             etree.SubElement(endpoint, f"{{{SMP}}}Certificate").text = body.decode()
-            etree.SubElement(endpoint, f"{{{SMP}}}ServiceDescription").text = "Fakturaport test access point"
-            etree.SubElement(endpoint, f"{{{SMP}}}TechnicalContactUrl").text = "mailto:ap@fakturaport.test"
-        signer = XMLSigner(signature_algorithm=SignatureMethod.RSA_SHA256, c14n_algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315")
+            etree.SubElement(
+                endpoint, f"{{{SMP}}}ServiceDescription"
+            ).text = "Fakturaport test access point"
+            etree.SubElement(
+                endpoint, f"{{{SMP}}}TechnicalContactUrl"
+            ).text = "mailto:ap@fakturaport.test"
+        signer = XMLSigner(
+            signature_algorithm=SignatureMethod.RSA_SHA256,
+            c14n_algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315",
+        )
         result = signer.sign(signed, key=self.key_pem, cert=self.cert_pem.decode())
         xml = etree.tostring(result, xml_declaration=True, encoding="UTF-8")
         if self.tamper:

@@ -38,12 +38,21 @@ class Kit:
 def kit(tmp_path_factory) -> Kit:
     if not (KIT / "setup.sh").exists():
         pytest.skip(f"the AS4 peer kit is not at {KIT}")
-    setup = subprocess.run(["bash", str(KIT / "setup.sh")], capture_output=True, text=True, timeout=600)
+    setup = subprocess.run(
+        ["bash", str(KIT / "setup.sh")], capture_output=True, text=True, timeout=600
+    )
     if setup.returncode != 0:
-        pytest.fail(f"the AS4 peer kit could not be set up: {setup.stderr.strip().splitlines()[-1:]}")
+        pytest.fail(
+            f"the AS4 peer kit could not be set up: {setup.stderr.strip().splitlines()[-1:]}"
+        )
     python = setup.stdout.strip().splitlines()[-1]
     pki = tmp_path_factory.mktemp("as4") / "pki"
-    subprocess.run([python, str(KIT / "pki.py"), str(pki), "--seats", "3"], check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [python, str(KIT / "pki.py"), str(pki), "--seats", "3"],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     return Kit(python, pki)
 
 
@@ -51,7 +60,12 @@ def kit(tmp_path_factory) -> Kit:
 def foreign_pki(kit, tmp_path_factory) -> Path:
     """A second PKI whose certificates our access point must not trust."""
     pki = tmp_path_factory.mktemp("as4-foreign") / "pki"
-    subprocess.run([kit.python, str(KIT / "pki.py"), str(pki), "--seats", "1"], check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [kit.python, str(KIT / "pki.py"), str(pki), "--seats", "1"],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     return pki
 
 
@@ -75,15 +89,31 @@ def peer_receiver(kit, tmp_path) -> Iterator:
         work.mkdir()
         ready, log = work / "ready.json", work / "received.jsonl"
         proc = subprocess.Popen(
-            [kit.python, str(KIT / "receiver.py"), "--pki", str(kit.pki), "--seat", "POP000002", "--inbox", str(work / "inbox"),
-             "--port", "0", "--ready-file", str(ready), *flags],
-            stdout=log.open("w"), stderr=(work / "stderr.txt").open("w"),
+            [
+                kit.python,
+                str(KIT / "receiver.py"),
+                "--pki",
+                str(kit.pki),
+                "--seat",
+                "POP000002",
+                "--inbox",
+                str(work / "inbox"),
+                "--port",
+                "0",
+                "--ready-file",
+                str(ready),
+                *flags,
+            ],
+            stdout=log.open("w"),
+            stderr=(work / "stderr.txt").open("w"),
         )
         started.append(proc)
         deadline = time.monotonic() + 30
         while not ready.exists():
             if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"receiver.py did not start: {(work / 'stderr.txt').read_text()[-2000:]}")
+                pytest.fail(
+                    f"receiver.py did not start: {(work / 'stderr.txt').read_text()[-2000:]}"
+                )
             time.sleep(0.05)
         return PeerReceiver(json.loads(ready.read_text())["url"], work / "inbox", log)
 
@@ -96,13 +126,36 @@ def peer_receiver(kit, tmp_path) -> Iterator:
             proc.kill()
 
 
-async def peer_send(kit: Kit, url: str, document: Path, *flags: str, impl: str = "as4", pki: Path | None = None,
-                    from_seat: str = "POP000001") -> tuple[int, list[dict]]:
+async def peer_send(
+    kit: Kit,
+    url: str,
+    document: Path,
+    *flags: str,
+    impl: str = "as4",
+    pki: Path | None = None,
+    from_seat: str = "POP000001",
+) -> tuple[int, list[dict]]:
     """Run ``send.py`` without blocking the event loop that serves our access point."""
     proc = await asyncio.create_subprocess_exec(
-        kit.python, str(KIT / "send.py"), "--impl", impl, "--url", url, "--pki", str(pki or kit.pki), "--from-seat", from_seat,
-        "--to-seat", "POP000002", "--receiver-cert", kit.cert("POP000002"), *flags, str(document),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env={**os.environ, "NO_PROXY": "127.0.0.1"},
+        kit.python,
+        str(KIT / "send.py"),
+        "--impl",
+        impl,
+        "--url",
+        url,
+        "--pki",
+        str(pki or kit.pki),
+        "--from-seat",
+        from_seat,
+        "--to-seat",
+        "POP000002",
+        "--receiver-cert",
+        kit.cert("POP000002"),
+        *flags,
+        str(document),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "NO_PROXY": "127.0.0.1"},
     )
     out, err = await asyncio.wait_for(proc.communicate(), timeout=120)
     records = [json.loads(line) for line in out.decode().splitlines() if line.startswith("{")]

@@ -22,13 +22,20 @@ pytestmark = pytest.mark.slow
 async def network(kit):
     """A local SML and an SMP signed with a certificate of the test PKI (seat POP000003)."""
     sml = await start_sml()
-    smp = LocalSmp((kit.pki / "POP000003.key.pem").read_bytes(), (kit.pki / "POP000003.cert.pem").read_bytes())
+    smp = LocalSmp(
+        (kit.pki / "POP000003.key.pem").read_bytes(), (kit.pki / "POP000003.cert.pem").read_bytes()
+    )
     runner = await start_smp(smp)
     clients: list[SmpClient] = []
 
     def client(**overrides) -> SmpClient:
-        made = SmpClient(zone=ZONE, nameserver=sml.address, smp_truststore=str(kit.pki / "truststore.pem"),
-                         timeout=overrides.pop("timeout", 5), **overrides)
+        made = SmpClient(
+            zone=ZONE,
+            nameserver=sml.address,
+            smp_truststore=str(kit.pki / "truststore.pem"),
+            timeout=overrides.pop("timeout", 5),
+            **overrides,
+        )
         clients.append(made)
         return made
 
@@ -41,7 +48,12 @@ async def network(kit):
 
 def _register(kit, sml, smp, url="http://127.0.0.1:1/as4", **service) -> None:
     sml.register(BUYER, smp.base)
-    smp.add(BUYER, Service(INVOICE_DOCUMENT_TYPE, url, (kit.pki / "POP000002.cert.pem").read_bytes(), **service))
+    smp.add(
+        BUYER,
+        Service(
+            INVOICE_DOCUMENT_TYPE, url, (kit.pki / "POP000002.cert.pem").read_bytes(), **service
+        ),
+    )
 
 
 async def test_the_endpoint_for_invoices_is_found_through_sml_and_signed_smp_metadata(kit, network):
@@ -72,7 +84,9 @@ async def test_not_registered_is_permanent(kit, network):
 async def test_an_endpoint_outside_its_activation_dates_is_not_used(kit, network):
     sml, smp, client = network
     now = datetime.now(UTC)
-    _register(kit, sml, smp, activation=now - timedelta(days=30), expiration=now - timedelta(days=1))
+    _register(
+        kit, sml, smp, activation=now - timedelta(days=30), expiration=now - timedelta(days=1)
+    )
     with pytest.raises(RecipientNotRegistered, match="not active now"):
         await client().endpoint(BUYER, INVOICE_DOCUMENT_TYPE)
 
@@ -84,7 +98,10 @@ async def test_dns_or_smp_outages_and_bad_signatures_are_transient(kit, network,
     with pytest.raises(LookupUnavailable, match="signature"):
         await client().endpoint(BUYER, INVOICE_DOCUMENT_TYPE)
     smp.tamper = False
-    smp.key_pem, smp.cert_pem = (foreign_pki / "POP000001.key.pem").read_bytes(), (foreign_pki / "POP000001.cert.pem").read_bytes()
+    smp.key_pem, smp.cert_pem = (
+        (foreign_pki / "POP000001.key.pem").read_bytes(),
+        (foreign_pki / "POP000001.cert.pem").read_bytes(),
+    )
     with pytest.raises(LookupUnavailable, match="not trusted"):
         await client().endpoint(BUYER, INVOICE_DOCUMENT_TYPE)
     sml.register(BUYER, "http://127.0.0.1:9")  # nothing listens there
@@ -95,12 +112,20 @@ async def test_dns_or_smp_outages_and_bad_signatures_are_transient(kit, network,
         await client(timeout=0.5).endpoint(BUYER, INVOICE_DOCUMENT_TYPE)
 
 
-async def test_an_invoice_is_delivered_to_the_access_point_the_smp_names(kit, network, peer_receiver):
+async def test_an_invoice_is_delivered_to_the_access_point_the_smp_names(
+    kit, network, peer_receiver
+):
     sml, smp, _ = network
     receiver = peer_receiver()
     _register(kit, sml, smp, url=receiver.url)
-    channel = build({**kit.seat("POP000001"), "sml_zone": ZONE, "dns_server": sml.address,
-                     "smp_truststore": str(kit.pki / "truststore.pem")})
+    channel = build(
+        {
+            **kit.seat("POP000001"),
+            "sml_zone": ZONE,
+            "dns_server": sml.address,
+            "smp_truststore": str(kit.pki / "truststore.pem"),
+        }
+    )
     try:
         receipt = await channel.send(_envelope())
     finally:
@@ -110,7 +135,9 @@ async def test_an_invoice_is_delivered_to_the_access_point_the_smp_names(kit, ne
     assert receiver.records()[0]["ok"]
 
 
-async def test_preflight_lookup_says_whether_and_how_a_participant_is_reached(kit, network, tmp_path):
+async def test_preflight_lookup_says_whether_and_how_a_participant_is_reached(
+    kit, network, tmp_path
+):
     from aiohttp.test_utils import TestClient, TestServer
 
     from gateway.ledger import Ledger
@@ -122,27 +149,47 @@ async def test_preflight_lookup_says_whether_and_how_a_participant_is_reached(ki
     _register(kit, sml, smp, url="https://ap.example.test/as4")
     db = f"sqlite+aiosqlite:///{tmp_path / 'g.db'}"
     settings = Settings(
-        data_dir=tmp_path, database_url=db, default_plan=("peppol", "spool"),
-        channels={"peppol": {**kit.seat("POP000001"), "sml_zone": ZONE, "dns_server": sml.address,
-                             "smp_truststore": str(kit.pki / "truststore.pem")},
-                  "spool": {"folder": str(tmp_path / "spool")}},
+        data_dir=tmp_path,
+        database_url=db,
+        default_plan=("peppol", "spool"),
+        channels={
+            "peppol": {
+                **kit.seat("POP000001"),
+                "sml_zone": ZONE,
+                "dns_server": sml.address,
+                "smp_truststore": str(kit.pki / "truststore.pem"),
+            },
+            "spool": {"folder": str(tmp_path / "spool")},
+        },
     )
     ledger = await Ledger.open(db)
     _, key = await ledger.create_tenant("seller")
     client = TestClient(TestServer(create_app(settings, ledger=ledger)))
     await client.start_server()
     try:
-        found = await (await client.get("/v1/recipients/lookup", params={"id": BUYER}, headers=auth(key))).json()
+        found = await (
+            await client.get("/v1/recipients/lookup", params={"id": BUYER}, headers=auth(key))
+        ).json()
         invoice = found["peppol"]["peppol"]["invoice"]
-        assert invoice["reachable"] is True and invoice["access_point"] == "POP000002" and invoice["certificate"]["valid"]
+        assert (
+            invoice["reachable"] is True
+            and invoice["access_point"] == "POP000002"
+            and invoice["certificate"]["valid"]
+        )
         assert found["peppol"]["peppol"]["credit_note"]["reachable"] is False
         assert found["would_use"] == "peppol"
 
-        missing = await (await client.get("/v1/recipients/lookup", params={"id": "0007:1111111111"}, headers=auth(key))).json()
+        missing = await (
+            await client.get(
+                "/v1/recipients/lookup", params={"id": "0007:1111111111"}, headers=auth(key)
+            )
+        ).json()
         assert missing["peppol"]["peppol"]["invoice"]["reachable"] is False
         assert missing["would_use"] == "spool" and "not registered" in missing["plan"][0]["reason"]
 
-        bad = await client.get("/v1/recipients/lookup", params={"id": "5567321707"}, headers=auth(key))
+        bad = await client.get(
+            "/v1/recipients/lookup", params={"id": "5567321707"}, headers=auth(key)
+        )
         assert bad.status == 422 and (await bad.json())["errors"][0]["parameter"] == "id"
     finally:
         await client.close()

@@ -19,7 +19,6 @@ from formats.peppol.identifiers import BILLING_PROCESS, INVOICE_DOCUMENT_TYPE
 from formats.peppol.sbdh import wrap
 from formats.peppol.ubl_write import write
 from tests.acceptance.conftest import auth
-from tests.integration.as4.test_receiving_ap import access_point  # noqa: F401  (fixture)
 from tests.svefaktura_samples import invoice
 
 pytestmark = pytest.mark.slow
@@ -30,19 +29,49 @@ def _sbdh(instance_id: str | None = None, size_padding: int = 0) -> bytes:
     document = write(invoice())
     if size_padding:
         document = document.replace(b"<cbc:Note>", b"<cbc:Note>" + b"x" * size_padding, 1)
-    return wrap(document, sender=SELLER, receiver=BUYER, document_type_id=INVOICE_DOCUMENT_TYPE, country_c1="SE",
-                instance_id=instance_id or str(uuid.uuid4()))
+    return wrap(
+        document,
+        sender=SELLER,
+        receiver=BUYER,
+        document_type_id=INVOICE_DOCUMENT_TYPE,
+        country_c1="SE",
+        instance_id=instance_id or str(uuid.uuid4()),
+    )
 
 
-def _message(kit, *, seat: str = "POP000001", pki=None, sbdh: bytes | None = None, message_id: str | None = None):
-    identity = load_identity(**{**kit.seat(seat), **({"key_file": str(pki / f"{seat}.key.pem"), "cert_file": str(pki / f"{seat}.cert.pem")}
-                                                     if pki else {})})
+def _message(
+    kit,
+    *,
+    seat: str = "POP000001",
+    pki=None,
+    sbdh: bytes | None = None,
+    message_id: str | None = None,
+):
+    identity = load_identity(
+        **{
+            **kit.seat(seat),
+            **(
+                {
+                    "key_file": str(pki / f"{seat}.key.pem"),
+                    "cert_file": str(pki / f"{seat}.cert.pem"),
+                }
+                if pki
+                else {}
+            ),
+        }
+    )
     from cryptography import x509
 
     receiver_cert = x509.load_pem_x509_certificate((kit.pki / "POP000002.cert.pem").read_bytes())
     return as4_message.build(
-        sbdh or _sbdh(), identity=identity, receiver_certificate=receiver_cert, receiver_seat="POP000002",
-        message_id=message_id or f"{uuid.uuid4()}@test", sender=SELLER, receiver=BUYER, document_type=INVOICE_DOCUMENT_TYPE,
+        sbdh or _sbdh(),
+        identity=identity,
+        receiver_certificate=receiver_cert,
+        receiver_seat="POP000002",
+        message_id=message_id or f"{uuid.uuid4()}@test",
+        sender=SELLER,
+        receiver=BUYER,
+        document_type=INVOICE_DOCUMENT_TYPE,
         process=BILLING_PROCESS,
     ), identity
 
@@ -60,7 +89,7 @@ def _with_soap(outgoing, change: Callable[[etree._Element], None]) -> bytes:
     return head + etree.tostring(envelope) + rest
 
 
-async def _post(access_point, content_type: str, body: bytes) -> bytes:  # noqa: F811
+async def _post(access_point, content_type: str, body: bytes) -> bytes:
     r = await access_point.post("/as4", data=body, headers={"Content-Type": content_type})
     assert r.status == 200
     return await r.read()
@@ -73,8 +102,10 @@ def _error_code(answer: bytes) -> str:
     return error.get("errorCode")
 
 
-async def _nothing_stored(access_point) -> None:  # noqa: F811
-    items = (await (await access_point.get("/v1/inbox", headers=auth(access_point.key))).json())["items"]
+async def _nothing_stored(access_point) -> None:
+    items = (await (await access_point.get("/v1/inbox", headers=auth(access_point.key))).json())[
+        "items"
+    ]
     assert items == []
 
 
@@ -89,7 +120,7 @@ def _resign(identity, envelope: etree._Element, keep: Callable[[etree._Element],
     signature.find(f"{{{DS}}}SignatureValue").text = wssec.sign(info, identity.key)
 
 
-async def test_a_changed_attachment_fails_decryption_with_ebms_0102(access_point, kit):  # noqa: F811
+async def test_a_changed_attachment_fails_decryption_with_ebms_0102(access_point, kit):
     outgoing, _ = _message(kit)
     head, soap, _ = _split(outgoing)
     position = len(head) + len(soap) + 200
@@ -102,82 +133,120 @@ async def test_a_changed_attachment_fails_decryption_with_ebms_0102(access_point
 @pytest.mark.parametrize(
     "tamper",
     [
-        lambda env: env.find(f".//{{{DS}}}SignatureValue").__setattr__("text", "AAAA" + env.find(f".//{{{DS}}}SignatureValue").text[4:]),
-        lambda env: env.find(".//eb:ConversationId", NS).__setattr__("text", "changed-after-signing"),
-        lambda env: env.find(".//eb:Property[@name='finalRecipient']", NS).__setattr__("text", "0007:9999999999"),
+        lambda env: env.find(f".//{{{DS}}}SignatureValue").__setattr__(
+            "text", "AAAA" + env.find(f".//{{{DS}}}SignatureValue").text[4:]
+        ),
+        lambda env: env.find(".//eb:ConversationId", NS).__setattr__(
+            "text", "changed-after-signing"
+        ),
+        lambda env: env.find(".//eb:Property[@name='finalRecipient']", NS).__setattr__(
+            "text", "0007:9999999999"
+        ),
     ],
     ids=["signature-value", "conversation-id", "final-recipient"],
 )
-async def test_a_change_after_signing_fails_authentication_with_ebms_0101(access_point, kit, tamper):  # noqa: F811
+async def test_a_change_after_signing_fails_authentication_with_ebms_0101(
+    access_point, kit, tamper
+):
     outgoing, _ = _message(kit)
     answer = await _post(access_point, outgoing.content_type, _with_soap(outgoing, tamper))
     assert _error_code(answer) == "EBMS:0101"
     await _nothing_stored(access_point)
 
 
-async def test_an_unsigned_message_is_a_policy_violation_ebms_0103(access_point, kit):  # noqa: F811
+async def test_an_unsigned_message_is_a_policy_violation_ebms_0103(access_point, kit):
     outgoing, _ = _message(kit)
 
     def unsign(env):
         signature = env.find(f".//{{{DS}}}Signature")
         signature.getparent().remove(signature)
 
-    assert _error_code(await _post(access_point, outgoing.content_type, _with_soap(outgoing, unsign))) == "EBMS:0103"
+    assert (
+        _error_code(await _post(access_point, outgoing.content_type, _with_soap(outgoing, unsign)))
+        == "EBMS:0103"
+    )
     await _nothing_stored(access_point)
 
 
-async def test_an_unencrypted_message_is_a_policy_violation_ebms_0103(access_point, kit):  # noqa: F811
+async def test_an_unencrypted_message_is_a_policy_violation_ebms_0103(access_point, kit):
     outgoing, _ = _message(kit)
 
     def decrypt(env):
         for ed in env.findall(f".//{{{XENC}}}EncryptedData"):
             ed.getparent().remove(ed)
 
-    assert _error_code(await _post(access_point, outgoing.content_type, _with_soap(outgoing, decrypt))) == "EBMS:0103"
+    assert (
+        _error_code(await _post(access_point, outgoing.content_type, _with_soap(outgoing, decrypt)))
+        == "EBMS:0103"
+    )
     await _nothing_stored(access_point)
 
 
-async def test_a_signature_that_does_not_cover_the_payload_is_refused(access_point, kit):  # noqa: F811
+async def test_a_signature_that_does_not_cover_the_payload_is_refused(access_point, kit):
     outgoing, identity = _message(kit)
-    body = _with_soap(outgoing, lambda env: _resign(identity, env, keep=lambda ref: not ref.get("URI", "").startswith("cid:")))
+    body = _with_soap(
+        outgoing,
+        lambda env: _resign(
+            identity, env, keep=lambda ref: not ref.get("URI", "").startswith("cid:")
+        ),
+    )
     answer = await _post(access_point, outgoing.content_type, body)
     assert _error_code(answer) == "EBMS:0101" and b"does not cover" in answer
     await _nothing_stored(access_point)
 
 
-async def test_a_signer_outside_the_peppol_pki_is_refused(access_point, kit, foreign_pki):  # noqa: F811
+async def test_a_signer_outside_the_peppol_pki_is_refused(access_point, kit, foreign_pki):
     outgoing, _ = _message(kit, pki=foreign_pki)
-    assert _error_code(await _post(access_point, outgoing.content_type, outgoing.body)) == "EBMS:0101"
+    assert (
+        _error_code(await _post(access_point, outgoing.content_type, outgoing.body)) == "EBMS:0101"
+    )
     await _nothing_stored(access_point)
 
 
-async def test_a_party_id_of_another_type_is_inconsistent_ebms_0003(access_point, kit):  # noqa: F811
+async def test_a_party_id_of_another_type_is_inconsistent_ebms_0003(access_point, kit):
     outgoing, _ = _message(kit)
-    body = _with_soap(outgoing, lambda env: env.find(".//eb:From/eb:PartyId", NS).set("type", "urn:oasis:names:tc:ebcore:partyid-type:unregistered"))
+    body = _with_soap(
+        outgoing,
+        lambda env: env.find(".//eb:From/eb:PartyId", NS).set(
+            "type", "urn:oasis:names:tc:ebcore:partyid-type:unregistered"
+        ),
+    )
     assert _error_code(await _post(access_point, outgoing.content_type, body)) == "EBMS:0003"
     await _nothing_stored(access_point)
 
 
-async def test_a_payload_that_decompresses_beyond_the_cap_is_refused_ebms_0303(access_point, kit, monkeypatch):  # noqa: F811
+async def test_a_payload_that_decompresses_beyond_the_cap_is_refused_ebms_0303(
+    access_point, kit, monkeypatch
+):
     monkeypatch.setattr(as4_receive, "MAX_PAYLOAD", 50_000)
     outgoing, _ = _message(kit, sbdh=_sbdh(size_padding=200_000))
     assert len(gzip.compress(b"x" * 200_000)) < 50_000  # small on the wire, large when unpacked
-    assert _error_code(await _post(access_point, outgoing.content_type, outgoing.body)) == "EBMS:0303"
+    assert (
+        _error_code(await _post(access_point, outgoing.content_type, outgoing.body)) == "EBMS:0303"
+    )
     await _nothing_stored(access_point)
 
 
-async def test_a_replayed_document_under_a_new_message_id_is_stored_once(access_point, kit):  # noqa: F811
+async def test_a_replayed_document_under_a_new_message_id_is_stored_once(access_point, kit):
     sbdh = _sbdh(instance_id=str(uuid.uuid4()))
     first, _ = _message(kit, sbdh=sbdh)
     again, _ = _message(kit, sbdh=sbdh)
     for outgoing in (first, again):
         answer = await _post(access_point, outgoing.content_type, outgoing.body)
         assert etree.fromstring(answer).find(".//eb:Receipt", {"eb": EB}) is not None
-    items = (await (await access_point.get("/v1/inbox", headers=auth(access_point.key))).json())["items"]
+    items = (await (await access_point.get("/v1/inbox", headers=auth(access_point.key))).json())[
+        "items"
+    ]
     assert len(items) == 1 and items[0]["message_id"] == first.message_id
 
 
-async def test_a_message_that_is_not_multipart_is_refused_ebms_0001(access_point):  # noqa: F811
-    answer = await _post(access_point, "application/soap+xml", b"<S12:Envelope xmlns:S12='http://www.w3.org/2003/05/soap-envelope'/>")
+async def test_a_message_that_is_not_multipart_is_refused_ebms_0001(access_point):
+    answer = await _post(
+        access_point,
+        "application/soap+xml",
+        b"<S12:Envelope xmlns:S12='http://www.w3.org/2003/05/soap-envelope'/>",
+    )
     assert _error_code(answer) == "EBMS:0001"
-    assert etree.fromstring(answer).find(f".//{{{WSSE}}}Security/{{{DS}}}Signature") is not None  # signed like every signal
+    assert (
+        etree.fromstring(answer).find(f".//{{{WSSE}}}Security/{{{DS}}}Signature") is not None
+    )  # signed like every signal

@@ -5,37 +5,12 @@ inbox once; everything else gets the signed ebMS error the Peppol AS4 profile pr
 from __future__ import annotations
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 
-from gateway.ledger import Ledger
-from gateway.settings import Settings, WorkerSettings
-from gateway.web.app import create_app
 from tests.acceptance.conftest import auth
 from tests.integration.as4.peers import KIT, peer_send
 
 SAMPLE = KIT / "samples" / "invoice.xml"
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-async def access_point(kit, tmp_path):
-    """The gateway as access point POP000002, serving participant 0007:5567321707 for tenant 'buyer'."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'g.db'}"
-    settings = Settings(
-        data_dir=tmp_path, database_url=url,
-        channels={"peppol": kit.seat("POP000002"), "spool": {"folder": str(tmp_path / "spool")}},
-        default_plan=("spool",), worker=WorkerSettings(poll_seconds=0.05),
-    )
-    ledger = await Ledger.open(url)
-    _, key = await ledger.create_tenant("buyer", peppol_id="0007:5567321707")
-    _, other = await ledger.create_tenant("bystander", peppol_id="0007:5569999999")
-    client = TestClient(TestServer(create_app(settings, ledger=ledger), host="127.0.0.1"))
-    await client.start_server()
-    client.key, client.other_key = key, other
-    client.as4_url = str(client.make_url("/as4"))
-    yield client
-    await client.close()
-    await ledger.aclose()
 
 
 async def _inbox(client, key):
@@ -45,7 +20,9 @@ async def _inbox(client, key):
 
 
 @pytest.mark.parametrize("impl", ["as4", "peppol-py"])
-async def test_a_document_from_an_independent_sender_is_received_with_a_signed_receipt(access_point, kit, impl):
+async def test_a_document_from_an_independent_sender_is_received_with_a_signed_receipt(
+    access_point, kit, impl
+):
     code, records = await peer_send(kit, access_point.as4_url, SAMPLE, impl=impl)
     assert code == 0, records
     (record,) = records
@@ -59,7 +36,9 @@ async def test_a_document_from_an_independent_sender_is_received_with_a_signed_r
     assert document.status == 200 and b"StandardBusinessDocument" in await document.read()
     # the other tenant sees nothing, and cannot fetch it by id
     assert await _inbox(access_point, access_point.other_key) == []
-    foreign = await access_point.get(f"/v1/inbox/{item['id']}", headers=auth(access_point.other_key))
+    foreign = await access_point.get(
+        f"/v1/inbox/{item['id']}", headers=auth(access_point.other_key)
+    )
     assert foreign.status == 404
 
     ack = await access_point.post(f"/v1/inbox/{item['id']}/ack", headers=auth(access_point.key))
@@ -75,7 +54,9 @@ async def test_a_retransmission_gets_a_receipt_again_and_is_stored_once(access_p
     assert len(await _inbox(access_point, access_point.key)) == 1
 
 
-async def test_a_signer_from_an_untrusted_pki_is_refused_with_ebms_0101(access_point, kit, foreign_pki):
+async def test_a_signer_from_an_untrusted_pki_is_refused_with_ebms_0101(
+    access_point, kit, foreign_pki
+):
     code, records = await peer_send(kit, access_point.as4_url, SAMPLE, pki=foreign_pki)
     assert code == 1
     (record,) = records
@@ -84,10 +65,14 @@ async def test_a_signer_from_an_untrusted_pki_is_refused_with_ebms_0101(access_p
 
 
 async def test_a_participant_we_do_not_serve_gets_peppol_not_serviced(access_point, kit):
-    code, records = await peer_send(kit, access_point.as4_url, SAMPLE, "--receiver-id", "0007:1111111111")
+    code, records = await peer_send(
+        kit, access_point.as4_url, SAMPLE, "--receiver-id", "0007:1111111111"
+    )
     assert code == 1
     (error,) = records[0]["ebms_errors"]
-    assert error["code"] == "EBMS:0004" and "PEPPOL:NOT_SERVICED" in (error["detail"] or ""), records
+    assert error["code"] == "EBMS:0004" and "PEPPOL:NOT_SERVICED" in (error["detail"] or ""), (
+        records
+    )
     assert records[0]["signal_signature_ok"] is True
     assert await _inbox(access_point, access_point.key) == []
 
@@ -100,7 +85,9 @@ async def test_a_message_for_another_access_point_is_refused_with_ebms_0003(acce
 
 
 async def test_garbage_is_answered_with_an_ebms_error_not_a_crash(access_point):
-    r = await access_point.post("/as4", data=b"<not-as4/>", headers={"Content-Type": "application/soap+xml"})
+    r = await access_point.post(
+        "/as4", data=b"<not-as4/>", headers={"Content-Type": "application/soap+xml"}
+    )
     assert r.status == 200
     body = await r.read()
     assert b"eb:Error" in body and b"EBMS:0001" in body

@@ -34,9 +34,14 @@ class LocalCa:
     def __init__(self) -> None:
         self.key = _key()
         self.cert = (
-            x509.CertificateBuilder().subject_name(_name("Revocation Test CA")).issuer_name(_name("Revocation Test CA"))
-            .public_key(self.key.public_key()).serial_number(1).not_valid_before(NOW - timedelta(days=1))
-            .not_valid_after(NOW + timedelta(days=30)).add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            x509.CertificateBuilder()
+            .subject_name(_name("Revocation Test CA"))
+            .issuer_name(_name("Revocation Test CA"))
+            .public_key(self.key.public_key())
+            .serial_number(1)
+            .not_valid_before(NOW - timedelta(days=1))
+            .not_valid_after(NOW + timedelta(days=30))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
             .sign(self.key, hashes.SHA256())
         )
         self.revoked: set[int] = set()
@@ -46,44 +51,103 @@ class LocalCa:
 
     def issue(self, cn: str, *, pointers: bool = True) -> x509.Certificate:
         builder = (
-            x509.CertificateBuilder().subject_name(_name(cn)).issuer_name(self.cert.subject).public_key(_key().public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(NOW - timedelta(days=1)).not_valid_after(NOW + timedelta(days=10))
+            x509.CertificateBuilder()
+            .subject_name(_name(cn))
+            .issuer_name(self.cert.subject)
+            .public_key(_key().public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(NOW - timedelta(days=1))
+            .not_valid_after(NOW + timedelta(days=10))
         )
         if pointers:
-            builder = builder.add_extension(x509.AuthorityInformationAccess([x509.AccessDescription(
-                AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(f"{self.base}/ocsp"))]), critical=False)
-            builder = builder.add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
-                [x509.UniformResourceIdentifier(f"{self.base}/ca.crl")], None, None, None)]), critical=False)
+            builder = builder.add_extension(
+                x509.AuthorityInformationAccess(
+                    [
+                        x509.AccessDescription(
+                            AuthorityInformationAccessOID.OCSP,
+                            x509.UniformResourceIdentifier(f"{self.base}/ocsp"),
+                        )
+                    ]
+                ),
+                critical=False,
+            )
+            builder = builder.add_extension(
+                x509.CRLDistributionPoints(
+                    [
+                        x509.DistributionPoint(
+                            [x509.UniformResourceIdentifier(f"{self.base}/ca.crl")],
+                            None,
+                            None,
+                            None,
+                        )
+                    ]
+                ),
+                critical=False,
+            )
         return builder.sign(self.key, hashes.SHA256())
 
     async def ocsp(self, request: web.Request) -> web.Response:
         if not self.ocsp_up:
             raise web.HTTPServiceUnavailable()
         asked = ocsp.load_der_ocsp_request(await request.read())
-        status = ocsp.OCSPCertStatus.REVOKED if asked.serial_number in self.revoked else ocsp.OCSPCertStatus.GOOD
+        status = (
+            ocsp.OCSPCertStatus.REVOKED
+            if asked.serial_number in self.revoked
+            else ocsp.OCSPCertStatus.GOOD
+        )
         # The responder answers about the certificate asked for; a stand-in subject is enough to build it.
-        subject = x509.CertificateBuilder().subject_name(_name("x")).issuer_name(self.cert.subject).public_key(
-            self.key.public_key()).serial_number(asked.serial_number).not_valid_before(NOW).not_valid_after(NOW + timedelta(days=1)
-        ).sign(self.key, hashes.SHA256())
+        subject = (
+            x509.CertificateBuilder()
+            .subject_name(_name("x"))
+            .issuer_name(self.cert.subject)
+            .public_key(self.key.public_key())
+            .serial_number(asked.serial_number)
+            .not_valid_before(NOW)
+            .not_valid_after(NOW + timedelta(days=1))
+            .sign(self.key, hashes.SHA256())
+        )
         response = (
             ocsp.OCSPResponseBuilder()
-            .add_response(cert=subject, issuer=self.cert, algorithm=hashes.SHA256(), cert_status=status, this_update=NOW,
-                          next_update=NOW + timedelta(hours=1), revocation_time=NOW - timedelta(hours=1) if status is ocsp.OCSPCertStatus.REVOKED else None,
-                          revocation_reason=None)
+            .add_response(
+                cert=subject,
+                issuer=self.cert,
+                algorithm=hashes.SHA256(),
+                cert_status=status,
+                this_update=NOW,
+                next_update=NOW + timedelta(hours=1),
+                revocation_time=NOW - timedelta(hours=1)
+                if status is ocsp.OCSPCertStatus.REVOKED
+                else None,
+                revocation_reason=None,
+            )
             .responder_id(ocsp.OCSPResponderEncoding.HASH, self.cert)
             .sign(self.key, hashes.SHA256())
         )
-        return web.Response(body=response.public_bytes(serialization.Encoding.DER), content_type="application/ocsp-response")
+        return web.Response(
+            body=response.public_bytes(serialization.Encoding.DER),
+            content_type="application/ocsp-response",
+        )
 
     async def crl(self, request: web.Request) -> web.Response:
         if not self.crl_up:
             raise web.HTTPServiceUnavailable()
-        builder = x509.CertificateRevocationListBuilder().issuer_name(self.cert.subject).last_update(NOW).next_update(NOW + timedelta(hours=1))
+        builder = (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(self.cert.subject)
+            .last_update(NOW)
+            .next_update(NOW + timedelta(hours=1))
+        )
         for serial in self.revoked:
             builder = builder.add_revoked_certificate(
-                x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(NOW - timedelta(hours=1)).build())
+                x509.RevokedCertificateBuilder()
+                .serial_number(serial)
+                .revocation_date(NOW - timedelta(hours=1))
+                .build()
+            )
         crl = builder.sign(self.key, hashes.SHA256())
-        return web.Response(body=crl.public_bytes(serialization.Encoding.DER), content_type="application/pkix-crl")
+        return web.Response(
+            body=crl.public_bytes(serialization.Encoding.DER), content_type="application/pkix-crl"
+        )
 
 
 @pytest.fixture

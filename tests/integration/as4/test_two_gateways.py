@@ -31,10 +31,20 @@ async def _gateway(kit, tmp_path, name: str, seat: str, sml, tenant: tuple[str, 
     folder.mkdir()
     db = f"sqlite+aiosqlite:///{folder / 'g.db'}"
     settings = Settings(
-        data_dir=folder, database_url=db, default_plan=("peppol", "spool"), worker=WorkerSettings(poll_seconds=0.05),
+        data_dir=folder,
+        database_url=db,
+        default_plan=("peppol", "spool"),
+        worker=WorkerSettings(poll_seconds=0.05),
         channels={
-            "peppol": {**kit.seat(seat), "sml_zone": ZONE, "dns_server": sml.address, "smp_truststore": str(kit.pki / "truststore.pem"),
-                       "max_attempts": 3, "backoff_initial": 0.2, **peppol},
+            "peppol": {
+                **kit.seat(seat),
+                "sml_zone": ZONE,
+                "dns_server": sml.address,
+                "smp_truststore": str(kit.pki / "truststore.pem"),
+                "max_attempts": 3,
+                "backoff_initial": 0.2,
+                **peppol,
+            },
             "spool": {"folder": str(folder / "spool")},
         },
     )
@@ -42,16 +52,25 @@ async def _gateway(kit, tmp_path, name: str, seat: str, sml, tenant: tuple[str, 
     _, key = await ledger.create_tenant(tenant[0], peppol_id=tenant[1])
     client = TestClient(TestServer(create_app(settings, ledger=ledger), host="127.0.0.1"))
     await client.start_server()
-    client.key, client.ledger, client.settings, client.spool = key, ledger, settings, folder / "spool"
+    client.key, client.ledger, client.settings, client.spool = (
+        key,
+        ledger,
+        settings,
+        folder / "spool",
+    )
     return client
 
 
 @pytest.fixture
 async def network(kit, tmp_path):
     sml = await start_sml()
-    smp = LocalSmp((kit.pki / "POP000003.key.pem").read_bytes(), (kit.pki / "POP000003.cert.pem").read_bytes())
+    smp = LocalSmp(
+        (kit.pki / "POP000003.key.pem").read_bytes(), (kit.pki / "POP000003.cert.pem").read_bytes()
+    )
     runner = await start_smp(smp)
-    a = await _gateway(kit, tmp_path, "a", "POP000001", sml, ("seller", SELLER), await_mls=True, sla_seconds=0.5)
+    a = await _gateway(
+        kit, tmp_path, "a", "POP000001", sml, ("seller", SELLER), await_mls=True, sla_seconds=0.5
+    )
     b = await _gateway(kit, tmp_path, "b", "POP000002", sml, ("buyer", BUYER), mls_ack_seconds=3600)
     for participant, gateway, seat, document_type, process in (
         (BUYER, b, "POP000002", INVOICE_DOCUMENT_TYPE, None),
@@ -59,7 +78,15 @@ async def network(kit, tmp_path):
     ):
         sml.register(participant, smp.base)
         extra = {"process": process} if process else {}
-        smp.add(participant, Service(document_type, str(gateway.make_url("/as4")), (kit.pki / f"{seat}.cert.pem").read_bytes(), **extra))
+        smp.add(
+            participant,
+            Service(
+                document_type,
+                str(gateway.make_url("/as4")),
+                (kit.pki / f"{seat}.cert.pem").read_bytes(),
+                **extra,
+            ),
+        )
     yield a, b
     for gateway in (a, b):
         await gateway.close()
@@ -69,7 +96,11 @@ async def network(kit, tmp_path):
 
 
 async def _send(a) -> str:
-    r = await a.post("/v1/invoices", data=dumps(invoice()), headers=auth(a.key, **{"Content-Type": "application/json"}))
+    r = await a.post(
+        "/v1/invoices",
+        data=dumps(invoice()),
+        headers=auth(a.key, **{"Content-Type": "application/json"}),
+    )
     assert r.status == 202, await r.text()
     return (await r.json())["id"]
 
@@ -79,7 +110,9 @@ async def _inbox(b) -> list[dict]:
 
 
 async def _events(a, invoice_id: str) -> list[dict]:
-    return (await (await a.get(f"/v1/invoices/{invoice_id}/events", headers=auth(a.key))).json())["items"]
+    return (await (await a.get(f"/v1/invoices/{invoice_id}/events", headers=auth(a.key))).json())[
+        "items"
+    ]
 
 
 async def test_invoice_reaches_the_other_gateway_and_its_mls_confirms_delivery(network):
@@ -89,8 +122,12 @@ async def test_invoice_reaches_the_other_gateway_and_its_mls_confirms_delivery(n
     assert handed["status"] == "awaiting_confirmation", handed
 
     (item,) = await _inbox(b)
-    assert item["sender"] == SELLER and item["status"] == "received" and item["mls_state"] == "waiting"
-    received = [e["type"] for e in (await (await b.get("/v1/events", headers=auth(b.key))).json())["items"]]
+    assert (
+        item["sender"] == SELLER and item["status"] == "received" and item["mls_state"] == "waiting"
+    )
+    received = [
+        e["type"] for e in (await (await b.get("/v1/events", headers=auth(b.key))).json())["items"]
+    ]
     assert "invoice.received" in received
 
     # no MLS within the SLA: the watchdog flags the invoice overdue
@@ -103,8 +140,12 @@ async def test_invoice_reaches_the_other_gateway_and_its_mls_confirms_delivery(n
     done = await wait_for(a, invoice_id, "delivered", timeout=30)
     assert done["status"] == "delivered", done
     events = await _events(a, invoice_id)
-    assert any(e["type"] == "invoice.mls_received" and e["detail"]["code"] == "AP" for e in events), events
-    evidence = await (await a.get(f"/v1/invoices/{invoice_id}/evidence", headers=auth(a.key))).json()
+    assert any(
+        e["type"] == "invoice.mls_received" and e["detail"]["code"] == "AP" for e in events
+    ), events
+    evidence = await (
+        await a.get(f"/v1/invoices/{invoice_id}/evidence", headers=auth(a.key))
+    ).json()
     assert {"as4-answer", "smp-answer", "mls"} <= {e["kind"] for e in evidence["items"]}
     (item,) = await _inbox(b)
     assert item["mls_state"] == "sent"
@@ -115,7 +156,11 @@ async def test_a_refusal_by_the_receiving_side_sends_the_invoice_to_the_next_cha
     invoice_id = await _send(a)
     await wait_for(a, invoice_id, "awaiting_confirmation", timeout=30)
     (item,) = await _inbox(b)
-    r = await b.post(f"/v1/inbox/{item['id']}/ack", json={"accepted": False, "reason": "unknown buyer reference"}, headers=auth(b.key))
+    r = await b.post(
+        f"/v1/inbox/{item['id']}/ack",
+        json={"accepted": False, "reason": "unknown buyer reference"},
+        headers=auth(b.key),
+    )
     assert (await r.json())["mls"]["code"] == "RE"
     done = await wait_for(a, invoice_id, "delivered", timeout=30)
     assert done["status"] == "delivered"

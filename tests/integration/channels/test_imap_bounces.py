@@ -65,20 +65,31 @@ async def test_messages_are_fetched_once_and_settled(imap):
     conn = imaplib.IMAP4("127.0.0.1", imap.port)
     conn.login(imap.user, imap.password)
     conn.select("INBOX", readonly=True)
-    assert SEEN.encode() in conn.fetch("1", "(FLAGS)")[1][0] and b"\\Seen" not in conn.fetch("1", "(FLAGS)")[1][0]
+    assert (
+        SEEN.encode() in conn.fetch("1", "(FLAGS)")[1][0]
+        and b"\\Seen" not in conn.fetch("1", "(FLAGS)")[1][0]
+    )
     conn.logout()
 
 
 async def test_a_bounce_in_the_mailbox_sends_the_invoice_to_print(tmp_path, mta, imap):  # noqa: F811
     box, smtp_port = mta
     settings = Settings(
-        data_dir=tmp_path, database_url=f"sqlite+aiosqlite:///{tmp_path / 'g.db'}",
+        data_dir=tmp_path,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'g.db'}",
         channels={
-            "email": {"host": "127.0.0.1", "port": smtp_port, "security": "none", "from_address": "faktura@moderna.example",
-                      "bounce_domain": "bounce.moderna.example", "imap": imap.settings(poll_seconds=0.2)},
+            "email": {
+                "host": "127.0.0.1",
+                "port": smtp_port,
+                "security": "none",
+                "from_address": "faktura@moderna.example",
+                "bounce_domain": "bounce.moderna.example",
+                "imap": imap.settings(poll_seconds=0.2),
+            },
             "print": {"folder": str(tmp_path / "print")},
         },
-        default_plan=("email", "print"), worker=WorkerSettings(poll_seconds=0.05),
+        default_plan=("email", "print"),
+        worker=WorkerSettings(poll_seconds=0.05),
     )
     ledger = await Ledger.open(settings.db_url)
     _, key = await ledger.create_tenant("moderna")
@@ -86,20 +97,41 @@ async def test_a_bounce_in_the_mailbox_sends_the_invoice_to_print(tmp_path, mta,
     await client.start_server()
     headers = {"Authorization": f"Bearer {key}"}
     try:
-        await client.put("/v1/recipients/0007:5567321707", json={"email": "ekonomi@byggvaror.se"}, headers=headers)
-        r = await client.post("/v1/invoices", data=dumps(invoice()), headers={**headers, "Content-Type": "application/json"})
+        await client.put(
+            "/v1/recipients/0007:5567321707",
+            json={"email": "ekonomi@byggvaror.se"},
+            headers=headers,
+        )
+        r = await client.post(
+            "/v1/invoices",
+            data=dumps(invoice()),
+            headers={**headers, "Content-Type": "application/json"},
+        )
         invoice_id = (await r.json())["id"]
         await _wait(client, headers, invoice_id, lambda b: b["status"] == "delivered")
         _, _, sent = box.messages[0]
-        message_id = next(line for line in sent.decode().splitlines() if line.lower().startswith("message-id:"))
+        message_id = next(
+            line for line in sent.decode().splitlines() if line.lower().startswith("message-id:")
+        )
         local = message_id.split("<", 1)[1].split("@", 1)[0]
 
         # a qmail bounce sent to the From address (no VERP left), quoting our Message-ID
-        _append(imap, (DATA / "qmail.eml").read_bytes().replace(b"{MSGID}", local.encode()).replace(b"\n", b"\r\n"))
+        _append(
+            imap,
+            (DATA / "qmail.eml")
+            .read_bytes()
+            .replace(b"{MSGID}", local.encode())
+            .replace(b"\n", b"\r\n"),
+        )
         _append(imap, b"From: a.person@byggvaror.se\r\nSubject: Re: Faktura\r\n\r\nTack!\r\n")
         body = await _wait(client, headers, invoice_id, lambda b: b["current_channel"] == "print")
-        assert body["deliveries"][0]["status"] == "failed" and "no mailbox here" in body["deliveries"][0]["last_error"]
-        evidence = await (await client.get(f"/v1/invoices/{invoice_id}/evidence", headers=headers)).json()
+        assert (
+            body["deliveries"][0]["status"] == "failed"
+            and "no mailbox here" in body["deliveries"][0]["last_error"]
+        )
+        evidence = await (
+            await client.get(f"/v1/invoices/{invoice_id}/evidence", headers=headers)
+        ).json()
         assert "bounce" in [e["kind"] for e in evidence["items"]]
         for _ in range(40):
             if _folders(imap) == {"INBOX": 1, "Processed": 1}:

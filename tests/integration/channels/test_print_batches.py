@@ -19,7 +19,13 @@ from formats.pdf import render_pdf
 from tests.sftp_server import PASSWORD, USER, sftp_server
 from tests.svefaktura_samples import invoice
 
-POSTAL = {"name": "Johnssons Byggvaror AB", "lines": ["Storgatan 1"], "post_code": "411 01", "city": "Göteborg", "country": "SE"}
+POSTAL = {
+    "name": "Johnssons Byggvaror AB",
+    "lines": ["Storgatan 1"],
+    "post_code": "411 01",
+    "city": "Göteborg",
+    "country": "SE",
+}
 
 
 @pytest.fixture(scope="module")
@@ -29,9 +35,17 @@ def pdf() -> bytes:
 
 def _envelope(pdf: bytes, n: int) -> Envelope:
     return Envelope(
-        delivery_id=f"d{n}", invoice_id=f"i{n}", tenant_id="t", attempt=1, message_id=f"0000000{n}-aaaa@fakturaport",
-        sender=Address(), recipient=Address(postal=POSTAL), meta={"number": f"2026-{n}"},
-        documents=(Document(kind="pdf", media_type="application/pdf", content=pdf, filename="invoice.pdf"),),
+        delivery_id=f"d{n}",
+        invoice_id=f"i{n}",
+        tenant_id="t",
+        attempt=1,
+        message_id=f"0000000{n}-aaaa@fakturaport",
+        sender=Address(),
+        recipient=Address(postal=POSTAL),
+        meta={"number": f"2026-{n}"},
+        documents=(
+            Document(kind="pdf", media_type="application/pdf", content=pdf, filename="invoice.pdf"),
+        ),
     )
 
 
@@ -44,22 +58,43 @@ async def test_batches_over_sftp_with_manifest_size_limit_and_acknowledgements(t
     (root / "in").mkdir(parents=True)
     (root / "ack").mkdir()
     async with sftp_server(root) as port:
-        channel = build({"transport": "sftp", "host": "127.0.0.1", "port": port, "username": USER, "password": PASSWORD,
-                         "known_hosts": "none", "remote_dir": "/in", "ack_dir": "/ack", "batch_size": 2}, settings=None)
+        channel = build(
+            {
+                "transport": "sftp",
+                "host": "127.0.0.1",
+                "port": port,
+                "username": USER,
+                "password": PASSWORD,
+                "known_hosts": "none",
+                "remote_dir": "/in",
+                "ack_dir": "/ack",
+                "batch_size": 2,
+            },
+            settings=None,
+        )
         receipts = [await channel.send(_envelope(pdf, n)) for n in (1, 2, 3)]
-        await channel.send(_envelope(pdf, 3))  # a retry of the same delivery lands in the same place, listed once
+        await channel.send(
+            _envelope(pdf, 3)
+        )  # a retry of the same delivery lands in the same place, listed once
         assert all(r.pending_confirmation for r in receipts)
         first, second = sorted(p for p in (root / "in").iterdir() if p.is_dir())
         assert second.name == f"{first.name}-2"
-        assert [row["invoice_number"] for row in _manifest(first / "manifest.csv")] == ["2026-1", "2026-2"]
+        assert [row["invoice_number"] for row in _manifest(first / "manifest.csv")] == [
+            "2026-1",
+            "2026-2",
+        ]
         assert [row["invoice_number"] for row in _manifest(second / "manifest.csv")] == ["2026-3"]
         printed = PdfReader(io.BytesIO((first / "00000001-aaaa.pdf").read_bytes()))
         assert len(printed.pages) % 2 == 0  # duplex: a blank back page when needed
         assert not list(root.rglob("*.part"))
 
-        (root / "ack" / "ack-1.csv").write_text("message_id;status;reason\n00000001-aaaa@fakturaport;OK;\n")
+        (root / "ack" / "ack-1.csv").write_text(
+            "message_id;status;reason\n00000001-aaaa@fakturaport;OK;\n"
+        )
         files = await channel.collect_acknowledgements()
-        assert [a.message_id for _, content in files for a in parse_acknowledgements(content)] == ["00000001-aaaa@fakturaport"]
+        assert [a.message_id for _, content in files for a in parse_acknowledgements(content)] == [
+            "00000001-aaaa@fakturaport"
+        ]
 
 
 def test_the_cut_off_moves_late_pdfs_to_the_next_days_batch():

@@ -43,7 +43,12 @@ MESSAGE = "3f1c9a0e-7d2b-4a51-9f0e-5b8d2c1a6e40"
 
 
 def sample(name: str) -> bytes:
-    return (DATA / name).read_bytes().replace(b"{DELIVERY}", DELIVERY.encode()).replace(b"{MSGID}", MESSAGE.encode())
+    return (
+        (DATA / name)
+        .read_bytes()
+        .replace(b"{DELIVERY}", DELIVERY.encode())
+        .replace(b"{MSGID}", MESSAGE.encode())
+    )
 
 
 def test_an_exchange_ndr_is_a_permanent_failure_of_our_delivery():

@@ -11,9 +11,14 @@ def test_the_published_test_vector_of_the_test_sml():
     )
 
 
-@pytest.mark.parametrize("value", ["0088:123abc", "0088:123ABC", "iso6523-actorid-upis::0088:123ABC"])
+@pytest.mark.parametrize(
+    "value", ["0088:123abc", "0088:123ABC", "iso6523-actorid-upis::0088:123ABC"]
+)
 def test_the_policy_example_is_case_insensitive(value):
-    assert sml_name(value, "zone.example") == "y7dzfxaf3d4cjz4kcgrxtec6twvcga4ky7zwa5boif6mswd4tdrq.iso6523-actorid-upis.zone.example"
+    assert (
+        sml_name(value, "zone.example")
+        == "y7dzfxaf3d4cjz4kcgrxtec6twvcga4ky7zwa5boif6mswd4tdrq.iso6523-actorid-upis.zone.example"
+    )
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,9 @@ def test_a_failing_rule_is_reported_not_raised(monkeypatch):
         yield ""  # pragma: no cover
 
     model, xml = rules.registry()
-    monkeypatch.setattr(rules, "_REGISTRY", ([*model, Rule("XX-R-001", Flag.FATAL, "[XX-R-001]-test", broken)], xml))
+    monkeypatch.setattr(
+        rules, "_REGISTRY", ([*model, Rule("XX-R-001", Flag.FATAL, "[XX-R-001]-test", broken)], xml)
+    )
     findings = check(invoice())
     (guard,) = [f for f in findings if f.rule == "XX-R-001"]
     assert guard.flag is Flag.WARNING and "not evaluated" in guard.message
