@@ -45,6 +45,19 @@ def _env(data_dir: Path, port: int) -> dict[str, str]:
     }
 
 
+def create_tenant(env: dict[str, str], name: str) -> str:
+    """A tenant made by the CLI, as an operator would; its API key."""
+    created = subprocess.run(
+        [sys.executable, "-m", "gateway", "tenant", "create", name],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return created.stdout.split("store it now): ")[1].strip()
+
+
 def _start(env: dict[str, str]) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "gateway", "serve"], env=env, cwd=ROOT, stderr=subprocess.DEVNULL
@@ -85,15 +98,7 @@ async def _post_until_answered(session, base, key, number: str, accepted: dict[s
 async def test_sigkill_under_load_loses_nothing_and_duplicates_nothing(tmp_path):
     port = _free_port()
     env = _env(tmp_path, port)
-    created = subprocess.run(
-        [sys.executable, "-m", "gateway", "tenant", "create", "crashco"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    key = created.stdout.split("store it now): ")[1].strip()
+    key = create_tenant(env, "crashco")
     base = f"http://127.0.0.1:{port}"
     accepted: dict[str, str] = {}
     server = _start(env)

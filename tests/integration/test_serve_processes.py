@@ -15,7 +15,7 @@ import aiohttp
 import pytest
 
 from formats.jsoncodec import dumps
-from tests.integration.test_crash import ROOT, _env, _free_port, _wait_up
+from tests.integration.test_crash import ROOT, _env, _free_port, _wait_up, create_tenant
 from tests.svefaktura_samples import invoice
 
 pytestmark = pytest.mark.slow
@@ -46,15 +46,7 @@ def _start(env: dict[str, str]) -> subprocess.Popen:
 async def test_two_processes_accept_and_deliver_and_stop_together(tmp_path):
     port = _free_port()
     env = _env(tmp_path, port)
-    created = subprocess.run(
-        [sys.executable, "-m", "gateway", "tenant", "create", "multi"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    key = created.stdout.split("store it now): ")[1].strip()
+    key = create_tenant(env, "multi")
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
     base = f"http://127.0.0.1:{port}"
     server = _start(env)
