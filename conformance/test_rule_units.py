@@ -23,7 +23,7 @@ SETS = {
     "peppol": ["peppol-bis-invoice-3/rules/unit-UBL-*"],
 }
 #: agreement floors (tests passing); raise them as rules land, never lower them
-FLOORS = {"en16931": 1104, "peppol": 482}
+FLOORS = {"en16931": 1104, "peppol": 508}
 
 
 def _configuration_set(configuration: str | None) -> str | None:
