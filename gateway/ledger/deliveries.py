@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import schema as t
@@ -78,22 +79,7 @@ class DeliveryLedger:
                 d.c.reminder_id,
             )
         )
-        async with self.transaction() as conn:
-            rows = (await conn.execute(stmt)).all()
-            if rows:
-                await conn.execute(
-                    update(d)
-                    .where(d.c.id.in_([r.id for r in rows]), d.c.first_attempt_at.is_(None))
-                    .values(first_attempt_at=when)
-                )
-                await conn.execute(
-                    update(t.invoices)
-                    .where(
-                        t.invoices.c.id.in_([r.invoice_id for r in rows]),
-                        t.invoices.c.status == InvoiceStatus.ACCEPTED,
-                    )
-                    .values(status=InvoiceStatus.IN_PROGRESS, updated_at=when)
-                )
+        rows = await self.write(_claim, stmt, when)
         return [
             Claim(
                 r.id,
@@ -562,3 +548,24 @@ class DeliveryLedger:
                 delivery_id=item["id"],
             )
         return True
+
+
+def _claim(conn: Connection, stmt: Any, when: datetime) -> list[Any]:
+    """Lease the due deliveries; their invoices are now in progress. One write transaction."""
+    rows = conn.execute(stmt).all()
+    if rows:
+        d = t.deliveries
+        conn.execute(
+            update(d)
+            .where(d.c.id.in_([r.id for r in rows]), d.c.first_attempt_at.is_(None))
+            .values(first_attempt_at=when)
+        )
+        conn.execute(
+            update(t.invoices)
+            .where(
+                t.invoices.c.id.in_([r.invoice_id for r in rows]),
+                t.invoices.c.status == InvoiceStatus.ACCEPTED,
+            )
+            .values(status=InvoiceStatus.IN_PROGRESS, updated_at=when)
+        )
+    return rows
