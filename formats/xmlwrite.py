@@ -74,7 +74,7 @@ def _enclosing_tag(text: str, position: int) -> str:
     return text[start + 1 :].split(">", 1)[0].split(" ", 1)[0] if start >= 0 else "document"
 
 
-def escape_text(value: str, tag: str = "") -> str:
+def escape_text(value: str) -> str:
     if "&" in value:
         value = value.replace("&", "&amp;")
     if "<" in value:
@@ -86,7 +86,7 @@ def escape_text(value: str, tag: str = "") -> str:
     return value
 
 
-def escape_attribute(value: str, tag: str = "", name: str = "") -> str:
+def escape_attribute(value: str) -> str:
     value = escape_text(value).replace('"', "&quot;")
     if "\n" in value or "\t" in value:
         value = value.replace("\n", "&#10;").replace("\t", "&#9;")

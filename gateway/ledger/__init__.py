@@ -34,7 +34,7 @@ from .mls import MlsLedger
 from .queries import QueryLedger
 from .receivables import ReceivableLedger
 from .reminders import ReminderLedger
-from .rows import delivery_row, event_row, fan_out, store_blobs
+from .rows import delivery_row, document_row, event_row, fan_out, store_blobs
 from .states import EventType
 from .users import UserLedger
 
@@ -298,15 +298,7 @@ class Ledger(
         self, conn: AsyncConnection, invoice_id: str, doc: RenderedDocument
     ) -> None:
         digest = await self.store_blob(conn, doc.content)
-        await conn.execute(
-            insert(t.documents).values(
-                invoice_id=invoice_id,
-                kind=doc.kind,
-                sha256=digest,
-                media_type=doc.media_type,
-                filename=doc.filename,
-            )
-        )
+        await conn.execute(insert(t.documents).values(document_row(invoice_id, doc, digest)))
 
     async def store_blob(self, conn: AsyncConnection, content: bytes) -> str:
         """Content-addressed: equal bytes are stored once (a concurrent duplicate is a no-op)."""

@@ -21,7 +21,14 @@ from sqlalchemy.exc import IntegrityError
 
 from . import schema as t
 from .ids import new_id, now
-from .rows import delivery_row, event_row, fan_out, receivable_row, store_blobs
+from .rows import (
+    delivery_row,
+    document_row,
+    event_row,
+    fan_out,
+    receivable_row,
+    store_blobs,
+)
 from .states import EventType, InvoiceStatus
 
 #: Acceptances written together at most; SQLite allows 32,766 bound parameters per statement.
@@ -74,7 +81,7 @@ class _Prior(NamedTuple):
 
 
 class AcceptanceLedger:
-    """Mixed into ``Ledger`` (which provides ``write``, ``engine`` and the group committer)."""
+    """Mixed into ``Ledger`` (which provides ``write``, ``read`` and the group committer)."""
 
     async def accept(self, a: Acceptance) -> AcceptResult:
         """Store one invoice (committed with whatever else is being accepted right now)."""
@@ -89,8 +96,7 @@ class AcceptanceLedger:
             # transaction each, so only that invoice turns into a replay.
             if len(batch) > 1:
                 return [result for a in batch for result in await self.accept_many([a])]
-            async with self.engine.connect() as conn:
-                replay = (await conn.run_sync(_prior, batch)).get(_key(batch[0]))
+            replay = (await self.read(_prior, batch)).get(_key(batch[0]))
             if replay is None:
                 raise
             return [_replayed(replay, batch[0])]
@@ -144,15 +150,7 @@ def _insert(conn: Connection, fresh: Sequence[tuple[str, Acceptance]]) -> None:
         for doc in a.documents:
             digest = hashlib.sha256(doc.content).hexdigest()
             blobs[digest] = doc.content
-            documents.append(
-                {
-                    "invoice_id": invoice_id,
-                    "kind": doc.kind,
-                    "sha256": digest,
-                    "media_type": doc.media_type,
-                    "filename": doc.filename,
-                }
-            )
+            documents.append(document_row(invoice_id, doc, digest))
         delivery = delivery_row(a.tenant_id, invoice_id, a.plan[0], 0, stamp)
         deliveries.append(delivery)
         if a.receivable is not None and a.currency and a.payable is not None:

@@ -15,7 +15,6 @@ from ..receivables.cadence import next_step
 from ..receivables.interest import CustomerType, RateMissing, compensation, late_interest
 from ..receivables.matching import IncomingPayment, Matcher, MatchKind, OpenItem
 from . import schema as t
-from .rows import receivable_row
 from .states import EventType
 
 OPEN_STATES = ("open", "partly_paid", "in_reminder")
@@ -30,13 +29,6 @@ AGE_BUCKETS = (
 
 class ReceivableLedger:
     """Mixed into ``Ledger``."""
-
-    async def open_item(
-        self, conn: AsyncConnection, invoice_id: str, tenant_id: str, **item
-    ) -> None:
-        await conn.execute(
-            insert(t.receivables).values(receivable_row(invoice_id, tenant_id, **item))
-        )
 
     async def import_payments(
         self,

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
@@ -18,6 +18,9 @@ from sqlalchemy.engine import Connection
 from . import schema as t
 from .ids import new_id, now
 from .states import WEBHOOK_EVENTS, DeliveryStatus, EventType
+
+if TYPE_CHECKING:
+    from .acceptance import RenderedDocument
 
 
 def delivery_row(
@@ -43,6 +46,17 @@ def delivery_row(
         "reminder_id": reminder_id,
         "created_at": stamp,
         "updated_at": stamp,
+    }
+
+
+def document_row(invoice_id: str, doc: RenderedDocument, digest: str) -> dict[str, Any]:
+    """A document of an invoice; its bytes are the blob ``digest``."""
+    return {
+        "invoice_id": invoice_id,
+        "kind": doc.kind,
+        "sha256": digest,
+        "media_type": doc.media_type,
+        "filename": doc.filename,
     }
 
 

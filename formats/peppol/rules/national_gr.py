@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from formats.model import Invoice, Party
 
 from ._helpers import WARNING, Registry
-from .national_nordic import supplier_country
+from .national_nordic import country_of, supplier_country
 
 RULESET = "peppol"
 reg = Registry()
@@ -37,15 +37,6 @@ def tin_valid(value: str) -> bool:
 
 def _greek_seller(inv: Invoice) -> bool:
     return supplier_country(inv) in _GREEK
-
-
-def _customer_country(inv: Invoice) -> str:
-    buyer = inv.buyer
-    if buyer and buyer.vat_id and buyer.vat_id.strip()[:2]:
-        return buyer.vat_id.strip()[:2].upper()
-    if buyer and buyer.address and buyer.address.country_code:
-        return buyer.address.country_code.strip().upper()
-    return "XX"
 
 
 def _seller_address_gr(inv: Invoice) -> bool:
@@ -227,19 +218,12 @@ def gr005(inv: Invoice) -> Found:
 )
 def gr009(inv: Invoice) -> Found:
     # $accountingSupplierCountry: the supplier's own VAT prefix, else its address.
-    seller = inv.seller
-    vat = seller.vat_id.strip()[:2].upper() if seller and seller.vat_id else ""
-    country = vat or (
-        seller.address.country_code.strip().upper()
-        if seller and seller.address and seller.address.country_code
-        else "XX"
-    )
-    if country in _GREEK:
-        yield from _endpoint_tin(seller, "/seller/electronic_address")
+    if country_of((inv.seller,), inv.seller) in _GREEK:
+        yield from _endpoint_tin(inv.seller, "/seller/electronic_address")
 
 
 def _greek_both(inv: Invoice) -> bool:
-    return _greek_seller(inv) and _customer_country(inv) in _GREEK
+    return _greek_seller(inv) and country_of((inv.buyer,), inv.buyer) in _GREEK  # $customerCountry
 
 
 @reg.rule(

@@ -24,15 +24,19 @@ def _country(party) -> str | None:
     )
 
 
-def supplier_country(inv: Invoice) -> str:
-    """The Peppol rules' $supplierCountry: VAT prefix, else tax representative's, else address."""
-    for vat in (
-        inv.seller.vat_id if inv.seller else None,
-        inv.tax_representative.vat_id if inv.tax_representative else None,
-    ):
+def country_of(vat_holders, party) -> str:
+    """A country as the Peppol rules derive it: the first VAT prefix among ``vat_holders``, else
+    ``party``'s address, else 'XX'."""
+    for holder in vat_holders:
+        vat = holder.vat_id if holder else None
         if vat and vat.strip()[:2]:
             return vat.strip()[:2].upper()
-    return (_country(inv.seller) or "XX").upper()
+    return (_country(party) or "XX").upper()
+
+
+def supplier_country(inv: Invoice) -> str:
+    """The Peppol rules' $supplierCountry: VAT prefix, else tax representative's, else address."""
+    return country_of((inv.seller, inv.tax_representative), inv.seller)
 
 
 def _swedish_vat_seller(inv: Invoice) -> bool:
