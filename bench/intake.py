@@ -21,12 +21,14 @@ import time
 import uuid
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import aiohttp
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.lean_http import LeanConnection, encode_post  # noqa: E402
 from formats.jsoncodec import dumps  # noqa: E402
 from gateway.ledger import Acceptance, Ledger, RenderedDocument  # noqa: E402
 from tests.svefaktura_samples import invoice  # noqa: E402
@@ -57,19 +59,35 @@ async def wait_up(session: aiohttp.ClientSession, url: str) -> None:
     raise SystemExit(f"server at {url} did not start")
 
 
-async def post(
-    session, url: str, key: str, body: bytes, number: str, latencies: list[float]
-) -> bool:
-    headers = {
-        "Authorization": f"Bearer {key}",
-        "Content-Type": "application/json",
-        "Idempotency-Key": number,
-    }
-    start = time.perf_counter()
-    async with session.post(f"{url}/v1/invoices", data=body, headers=headers) as r:
-        await r.read()
-        latencies.append(time.perf_counter() - start)
-        return r.status == 202
+class Client:
+    """Posts invoices over keep-alive connections (opened as needed, reused when idle)."""
+
+    def __init__(self, url: str, key: str) -> None:
+        parsed = urlsplit(url)
+        self.host, self.port = parsed.hostname or "127.0.0.1", parsed.port or 80
+        self.key = key
+        self.latencies: list[float] = []
+        self._idle: list[LeanConnection] = []
+
+    def encode(self, number: str, body: bytes) -> bytes:
+        headers = {
+            "Authorization": f"Bearer {self.key}",
+            "Content-Type": "application/json",
+            "Idempotency-Key": number,
+        }
+        return encode_post(f"{self.host}:{self.port}", "/v1/invoices", body, headers)
+
+    async def post(self, raw: bytes) -> bool:
+        conn = self._idle.pop() if self._idle else await LeanConnection.open(self.host, self.port)
+        start = time.perf_counter()
+        status, _ = await conn.request(raw)
+        self.latencies.append(time.perf_counter() - start)
+        self._idle.append(conn)
+        return status == 202
+
+    def close(self) -> None:
+        for conn in self._idle:
+            conn.close()
 
 
 def bodies(count: int, tag: str) -> list[tuple[str, bytes]]:
@@ -82,46 +100,41 @@ def bodies(count: int, tag: str) -> list[tuple[str, bytes]]:
 
 
 async def full_load(
-    urls: list[str], key: str, count: int, seconds: float, concurrency: int = 32
+    url: str, key: str, count: int, seconds: float, concurrency: int = 32
 ) -> tuple[float, int]:
-    work = bodies(count, f"L{uuid.uuid4().hex[:6]}")
-    latencies: list[float] = []
+    client = Client(url, key)
+    work = iter([client.encode(n, b) for n, b in bodies(count, f"L{uuid.uuid4().hex[:6]}")])
     accepted = 0
     deadline = time.perf_counter() + seconds
-    queue = iter(enumerate(work))
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as session:
 
-        async def runner() -> None:
-            nonlocal accepted
-            for i, (number, body) in queue:
-                if time.perf_counter() > deadline:
-                    return
-                ok = await post(session, urls[i % len(urls)], key, body, number, latencies)
-                accepted += ok  # not `accepted += await …`: that reads the counter before awaiting
+    async def runner() -> None:
+        nonlocal accepted
+        for raw in work:
+            if time.perf_counter() > deadline:
+                return
+            ok = await client.post(raw)
+            accepted += ok  # not `accepted += await …`: that reads the counter before awaiting
 
-        start = time.perf_counter()
-        await asyncio.gather(*(runner() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - start
+    start = time.perf_counter()
+    await asyncio.gather(*(runner() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - start
+    client.close()
     return accepted / elapsed, accepted
 
 
-async def paced(urls: list[str], key: str, rate: float, seconds: float) -> list[float]:
-    work = bodies(int(rate * seconds), f"P{uuid.uuid4().hex[:6]}")
-    latencies: list[float] = []
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=256)) as session:
-        start = time.perf_counter()
-        tasks = []
-        for i, (number, body) in enumerate(work):
-            delay = start + i / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(
-                asyncio.create_task(
-                    post(session, urls[i % len(urls)], key, body, number, latencies)
-                )
-            )
-        await asyncio.gather(*tasks)
-    return latencies
+async def paced(url: str, key: str, rate: float, seconds: float) -> list[float]:
+    client = Client(url, key)
+    work = [client.encode(n, b) for n, b in bodies(int(rate * seconds), f"P{uuid.uuid4().hex[:6]}")]
+    start = time.perf_counter()
+    tasks = []
+    for i, raw in enumerate(work):
+        delay = start + i / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(client.post(raw)))
+    await asyncio.gather(*tasks)
+    client.close()
+    return client.latencies
 
 
 async def raw_ledger_rate(url: str, count: int, concurrency: int) -> float:
@@ -208,15 +221,15 @@ async def main() -> None:
         env={**env, "FAKTURAPORT_LISTEN": f"127.0.0.1:{port}"},
         stderr=subprocess.DEVNULL,
     )
-    urls = [f"http://127.0.0.1:{port}"]
+    url = f"http://127.0.0.1:{port}"
     try:
         async with aiohttp.ClientSession() as session:
-            await wait_up(session, urls[0])
-        rate, accepted = await full_load(urls, key, args.count, args.seconds)
-        latencies = await paced(urls, key, 500, min(args.seconds, 6))
+            await wait_up(session, url)
+        rate, accepted = await full_load(url, key, args.count, args.seconds)
+        latencies = await paced(url, key, 500, min(args.seconds, 6))
         # Latency where the server keeps up: half the rate it reached at full load.
         comfortable = max(10.0, round(rate / 2, -1))
-        easy = await paced(urls, key, comfortable, min(args.seconds, 6))
+        easy = await paced(url, key, comfortable, min(args.seconds, 6))
         rss = [rss_mb(pid) for pid in process_tree(server.pid)]
     finally:
         server.terminate()

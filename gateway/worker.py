@@ -187,8 +187,9 @@ class Worker:
         )
 
     async def _envelope(self, claim: Claim) -> Envelope:
-        invoice = await self.ledger.invoice_row(claim.invoice_id)
-        docs = await self.ledger.documents_for(claim.invoice_id)
+        invoice, docs = await self.ledger.sending_material(claim.invoice_id)
+        if invoice is None:
+            raise PermanentDeliveryError(f"invoice {claim.invoice_id} is not in the ledger")
         recipient = invoice["recipient"] or {}
         meta = {
             "number": invoice["number"] or "",

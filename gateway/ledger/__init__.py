@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import secrets
 import time
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import create_engine, func, insert, select, update
+from sqlalchemy import Select, bindparam, create_engine, func, insert, select, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -34,7 +35,7 @@ from .mls import MlsLedger
 from .queries import QueryLedger
 from .receivables import ReceivableLedger
 from .reminders import ReminderLedger
-from .rows import delivery_row, document_row, event_row, fan_out, store_blobs
+from .rows import document_row, insert_delivery, insert_event, store_blobs
 from .states import EventType
 from .users import UserLedger
 
@@ -317,9 +318,9 @@ class Ledger(
         *,
         reminder_id: str | None = None,
     ) -> str:
-        row = delivery_row(tenant_id, invoice_id, channel, position, due, reminder_id=reminder_id)
-        await conn.execute(insert(t.deliveries).values(row))
-        return row["id"]
+        return await conn.run_sync(
+            insert_delivery, tenant_id, invoice_id, channel, position, due, reminder_id=reminder_id
+        )
 
     async def record_event(
         self,
@@ -331,12 +332,9 @@ class Ledger(
         *,
         delivery_id: str | None = None,
     ) -> int:
-        row = event_row(tenant_id, invoice_id, kind, detail, delivery_id=delivery_id)
-        event_id = (
-            await conn.execute(insert(t.events).values(row).returning(t.events.c.id))
-        ).scalar_one()
-        await conn.run_sync(fan_out, [(row, event_id)])
-        return event_id
+        return await conn.run_sync(
+            insert_event, tenant_id, invoice_id, kind, detail, delivery_id=delivery_id
+        )
 
 
 def _key_row(conn: Connection, prefix: str) -> Any:
@@ -349,13 +347,19 @@ def _key_row(conn: Connection, prefix: str) -> Any:
 
 def _recipient(conn: Connection, tenant_id: str, keys: Sequence[str]) -> dict[str, Any] | None:
     """The directory entry for the first of ``keys`` that has one."""
-    rows = conn.execute(
-        select(t.recipients).where(
-            t.recipients.c.tenant_id == tenant_id, t.recipients.c.key.in_(list(keys))
-        )
-    ).mappings()
+    params = {"tenant_id": tenant_id, **{f"key{n}": key for n, key in enumerate(keys)}}
+    rows = conn.execute(_recipients_by_key(len(keys)), params).mappings()
     by_key = {row["key"]: dict(row) for row in rows}
     return next((by_key[k] for k in keys if k in by_key), None)
+
+
+@functools.cache
+def _recipients_by_key(count: int) -> Select:
+    """Built once per number of keys (an invoice has one to three): SQLAlchemy spends several
+    times longer building and keying a statement than SQLite spends running it."""
+    r = t.recipients
+    keys = [bindparam(f"key{n}") for n in range(count)]
+    return select(r).where(r.c.tenant_id == bindparam("tenant_id"), r.c.key.in_(keys))
 
 
 def _sqlite_sync(engine: AsyncEngine) -> Engine | None:

@@ -9,36 +9,17 @@ never overwrite the newer attempt's outcome.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from . import outcomes
 from . import schema as t
+from .outcomes import Claim, EvidenceItem
 from .states import DeliveryStatus, EventType, InvoiceStatus
-
-
-@dataclass(frozen=True, slots=True)
-class Claim:
-    delivery_id: str
-    invoice_id: str
-    tenant_id: str
-    channel: str
-    position: int
-    attempt: int  #: 1-based number of the attempt about to be made
-    message_id: str
-    first_attempt_at: datetime | None
-    reminder_id: str | None = None  #: the delivery carries this reminder, not the invoice
-
-
-@dataclass(frozen=True, slots=True)
-class EvidenceItem:
-    kind: str
-    media_type: str
-    content: bytes
 
 
 class DeliveryLedger:
@@ -95,21 +76,6 @@ class DeliveryLedger:
             for r in rows
         ]
 
-    async def _guarded(
-        self, conn: AsyncConnection, claim: Claim, worker: str, **values: Any
-    ) -> bool:
-        d = t.deliveries
-        result = await conn.execute(
-            update(d)
-            .where(
-                d.c.id == claim.delivery_id,
-                d.c.lease_owner == worker,
-                d.c.status == DeliveryStatus.PENDING,
-            )
-            .values(lease_owner=None, lease_until=None, **values)
-        )
-        return result.rowcount == 1
-
     async def record_delivered(
         self,
         claim: Claim,
@@ -121,56 +87,16 @@ class DeliveryLedger:
         pending_confirmation: bool = False,
         report: Mapping[str, str] | None = None,
     ) -> bool:
-        status = (
-            DeliveryStatus.AWAITING_CONFIRMATION
-            if pending_confirmation
-            else DeliveryStatus.DELIVERED
+        return await self.write(
+            outcomes.delivered,
+            claim,
+            worker,
+            when,
+            remote_id,
+            evidence,
+            pending_confirmation,
+            report or {},
         )
-        async with self.transaction() as conn:
-            if not await self._guarded(
-                conn,
-                claim,
-                worker,
-                status=status,
-                remote_id=remote_id,
-                last_error=None,
-                updated_at=when,
-            ):
-                return False
-            await self._store_evidence(conn, claim, evidence, when)
-            detail = {
-                "channel": claim.channel,
-                "attempt": claim.attempt,
-                "remote_id": remote_id,
-                **(report or {}),
-            }
-            if claim.reminder_id is not None:
-                await self.reminder_outcome(
-                    conn, claim.tenant_id, claim.invoice_id, claim.delivery_id, status, detail
-                )
-            elif pending_confirmation:
-                await self._set_invoice(
-                    conn, claim.invoice_id, InvoiceStatus.AWAITING_CONFIRMATION, when
-                )
-                await self.record_event(
-                    conn,
-                    claim.tenant_id,
-                    claim.invoice_id,
-                    EventType.HANDED_OVER,
-                    detail,
-                    delivery_id=claim.delivery_id,
-                )
-            else:
-                await self._set_invoice(conn, claim.invoice_id, InvoiceStatus.DELIVERED, when)
-                await self.record_event(
-                    conn,
-                    claim.tenant_id,
-                    claim.invoice_id,
-                    EventType.DELIVERED,
-                    detail,
-                    delivery_id=claim.delivery_id,
-                )
-        return True
 
     async def record_retry(
         self,
@@ -182,26 +108,7 @@ class DeliveryLedger:
         error: str,
         evidence: Sequence[EvidenceItem] = (),
     ) -> bool:
-        async with self.transaction() as conn:
-            if not await self._guarded(
-                conn, claim, worker, next_attempt_at=next_at, last_error=error, updated_at=when
-            ):
-                return False
-            await self._store_evidence(conn, claim, evidence, when)
-            await self.record_event(
-                conn,
-                claim.tenant_id,
-                claim.invoice_id,
-                EventType.ATTEMPT_FAILED,
-                {
-                    "channel": claim.channel,
-                    "attempt": claim.attempt,
-                    "error": error,
-                    "next_attempt_at": next_at.isoformat(),
-                },
-                delivery_id=claim.delivery_id,
-            )
-        return True
+        return await self.write(outcomes.retry, claim, worker, when, next_at, error, evidence)
 
     async def record_failure(
         self,
@@ -213,93 +120,7 @@ class DeliveryLedger:
         evidence: Sequence[EvidenceItem] = (),
     ) -> bool:
         """This channel gave up: fall back to the next channel in the plan, or fail the invoice."""
-        async with self.transaction() as conn:
-            if not await self._guarded(
-                conn, claim, worker, status=DeliveryStatus.FAILED, last_error=error, updated_at=when
-            ):
-                return False
-            await self._store_evidence(conn, claim, evidence, when)
-            await self._advance(
-                conn,
-                claim.tenant_id,
-                claim.invoice_id,
-                claim.delivery_id,
-                claim.channel,
-                claim.position,
-                error,
-                when,
-                reminder_id=claim.reminder_id,
-            )
-        return True
-
-    async def _advance(
-        self,
-        conn: AsyncConnection,
-        tenant_id: str,
-        invoice_id: str,
-        delivery_id: str,
-        channel: str,
-        position: int,
-        error: str,
-        when: datetime,
-        *,
-        reminder_id: str | None = None,
-    ) -> None:
-        if reminder_id is not None:
-            await self.advance_reminder(
-                conn, tenant_id, invoice_id, reminder_id, channel, position, error, when
-            )
-            return
-        plan = (
-            await conn.execute(select(t.invoices.c.plan).where(t.invoices.c.id == invoice_id))
-        ).scalar_one()
-        if position + 1 < len(plan):
-            following = plan[position + 1]
-            new_delivery = await self.add_delivery(
-                conn, tenant_id, invoice_id, following, position + 1, when
-            )
-            await conn.execute(
-                update(t.invoices)
-                .where(t.invoices.c.id == invoice_id)
-                .values(
-                    status=InvoiceStatus.IN_PROGRESS, current_channel=following, updated_at=when
-                )
-            )
-            await self.record_event(
-                conn,
-                tenant_id,
-                invoice_id,
-                EventType.FALLBACK,
-                {"from": channel, "to": following, "error": error},
-                delivery_id=new_delivery,
-            )
-        else:
-            await self._set_invoice(conn, invoice_id, InvoiceStatus.FAILED, when)
-            await self.record_event(
-                conn,
-                tenant_id,
-                invoice_id,
-                EventType.FAILED,
-                {"channel": channel, "error": error, "plan": plan},
-                delivery_id=delivery_id,
-            )
-
-    async def _set_invoice(
-        self, conn: AsyncConnection, invoice_id: str, status: InvoiceStatus, when: datetime
-    ) -> None:
-        await conn.execute(
-            update(t.invoices)
-            .where(t.invoices.c.id == invoice_id)
-            .values(status=status, updated_at=when)
-        )
-
-    async def _store_evidence(
-        self, conn: AsyncConnection, claim: Claim, items: Sequence[EvidenceItem], when: datetime
-    ) -> None:
-        for item in items:
-            await self.store_evidence(
-                conn, claim.tenant_id, claim.invoice_id, claim.delivery_id, item, when
-            )
+        return await self.write(outcomes.failure, claim, worker, when, error, evidence)
 
     async def store_evidence(
         self,
@@ -310,17 +131,8 @@ class DeliveryLedger:
         item: EvidenceItem,
         when: datetime,
     ) -> None:
-        digest = await self.store_blob(conn, item.content)
-        await conn.execute(
-            insert(t.evidence).values(
-                tenant_id=tenant_id,
-                invoice_id=invoice_id,
-                delivery_id=delivery_id,
-                kind=item.kind,
-                media_type=item.media_type,
-                sha256=digest,
-                created_at=when,
-            )
+        await conn.run_sync(
+            outcomes.store_evidence, tenant_id, invoice_id, delivery_id, [item], when
         )
 
     # --- late signals: a bounce, a print rejection, an operator's ack, an MLS -------------------------
@@ -376,8 +188,8 @@ class DeliveryLedger:
             if row.reminder_id is not None:
                 current = None
             if newer is None and current != InvoiceStatus.FAILED:  # not already past this channel
-                await self._advance(
-                    conn,
+                await conn.run_sync(
+                    outcomes.advance,
                     row.tenant_id,
                     row.invoice_id,
                     delivery_id,
@@ -407,16 +219,17 @@ class DeliveryLedger:
                     conn, row.tenant_id, row.invoice_id, delivery_id, item, when
                 )
             if row.reminder_id is not None:
-                await self.reminder_outcome(
-                    conn,
+                await conn.run_sync(
+                    outcomes.reminder_outcome,
                     row.tenant_id,
                     row.invoice_id,
                     delivery_id,
                     DeliveryStatus.DELIVERED,
                     {"channel": row.channel, "confirmed": True},
+                    when,
                 )
                 return True
-            await self._set_invoice(conn, row.invoice_id, InvoiceStatus.DELIVERED, when)
+            await conn.run_sync(outcomes.set_invoice, row.invoice_id, InvoiceStatus.DELIVERED, when)
             await self.record_event(
                 conn,
                 row.tenant_id,

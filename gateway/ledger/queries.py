@@ -11,7 +11,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Numeric, and_, cast, func, insert, or_, select, update
+from sqlalchemy import Numeric, and_, bindparam, cast, func, insert, or_, select, update
+from sqlalchemy.engine import Connection
 
 from . import schema as t
 from .states import InvoiceStatus
@@ -211,31 +212,11 @@ class QueryLedger:
             )
         return dict(row) if row else None
 
-    async def documents_for(self, invoice_id: str) -> list[dict[str, Any]]:
-        """The stored documents of an invoice (worker side: the bytes of every attempt)."""
-        d = t.documents
-        async with self.engine.connect() as conn:
-            rows = (
-                (
-                    await conn.execute(
-                        select(d.c.kind, d.c.media_type, d.c.filename, t.blobs.c.content)
-                        .join(t.blobs, t.blobs.c.sha256 == d.c.sha256)
-                        .where(d.c.invoice_id == invoice_id)
-                    )
-                )
-                .mappings()
-                .all()
-            )
-        return [dict(r) for r in rows]
-
-    async def invoice_row(self, invoice_id: str) -> dict[str, Any] | None:
-        async with self.engine.connect() as conn:
-            row = (
-                (await conn.execute(select(t.invoices).where(t.invoices.c.id == invoice_id)))
-                .mappings()
-                .first()
-            )
-        return dict(row) if row else None
+    async def sending_material(
+        self, invoice_id: str
+    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        """What the worker sends: the invoice's row and its stored documents with their bytes."""
+        return await self.read(_sending_material, invoice_id)
 
     async def evidence(self, tenant_id: str, invoice_id: str) -> list[dict[str, Any]]:
         e = t.evidence
@@ -439,3 +420,21 @@ class QueryLedger:
             values["delivered_at"] = when  # given up: recorded with its last error
         async with self.transaction() as conn:
             await conn.execute(update(o).where(o.c.id == outbox_id).values(**values))
+
+
+def _sending_material(
+    conn: Connection, invoice_id: str
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    params = {"invoice_id": invoice_id}
+    invoice = conn.execute(_INVOICE, params).mappings().first()
+    documents = conn.execute(_DOCUMENTS, params).mappings()
+    return (dict(invoice) if invoice else None), [dict(r) for r in documents]
+
+
+# Built once: the worker reads these for every delivery (see rows.py on why).
+_INVOICE = select(t.invoices).where(t.invoices.c.id == bindparam("invoice_id"))
+_DOCUMENTS = (
+    select(t.documents.c.kind, t.documents.c.media_type, t.documents.c.filename, t.blobs.c.content)
+    .join(t.blobs, t.blobs.c.sha256 == t.documents.c.sha256)
+    .where(t.documents.c.invoice_id == bindparam("invoice_id"))
+)

@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.engine import Connection
 
 from . import schema as t
@@ -108,6 +108,47 @@ def receivable_row(
     }
 
 
+# Statements on the per-invoice hot path are built once: SQLAlchemy spends several times longer
+# building and keying a statement than SQLite spends running it.
+_INSERT_DELIVERY = insert(t.deliveries)
+_INSERT_EVENT = insert(t.events).returning(t.events.c.id)
+_ENDPOINTS_OF = select(t.webhook_endpoints.c.id, t.webhook_endpoints.c.events).where(
+    t.webhook_endpoints.c.tenant_id == bindparam("tenant_id"),
+    t.webhook_endpoints.c.active == 1,
+)
+
+
+def insert_delivery(
+    conn: Connection,
+    tenant_id: str,
+    invoice_id: str,
+    channel: str,
+    position: int,
+    due: datetime,
+    *,
+    reminder_id: str | None = None,
+) -> str:
+    row = delivery_row(tenant_id, invoice_id, channel, position, due, reminder_id=reminder_id)
+    conn.execute(_INSERT_DELIVERY, row)
+    return row["id"]
+
+
+def insert_event(
+    conn: Connection,
+    tenant_id: str,
+    invoice_id: str | None,
+    kind: EventType,
+    detail: Mapping[str, Any],
+    *,
+    delivery_id: str | None = None,
+) -> int:
+    """Append an event to the log and queue its webhooks; the event's id."""
+    row = event_row(tenant_id, invoice_id, kind, detail, delivery_id=delivery_id)
+    event_id = conn.execute(_INSERT_EVENT, row).scalar_one()
+    fan_out(conn, [(row, event_id)])
+    return event_id
+
+
 def store_blobs(conn: Connection, blobs: Mapping[str, bytes]) -> None:
     """Content-addressed: equal bytes are stored once (a concurrent duplicate is a no-op)."""
     if not blobs:
@@ -131,12 +172,7 @@ def fan_out(conn: Connection, events: Sequence[tuple[Mapping[str, Any], int]]) -
             continue
         tenant_id = row["tenant_id"]
         if tenant_id not in endpoints_of:
-            endpoints_of[tenant_id] = conn.execute(
-                select(t.webhook_endpoints.c.id, t.webhook_endpoints.c.events).where(
-                    t.webhook_endpoints.c.tenant_id == tenant_id,
-                    t.webhook_endpoints.c.active == 1,
-                )
-            ).all()
+            endpoints_of[tenant_id] = conn.execute(_ENDPOINTS_OF, {"tenant_id": tenant_id}).all()
         outbox.extend(
             {
                 "tenant_id": tenant_id,

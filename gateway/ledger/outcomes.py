@@ -1,0 +1,320 @@
+"""What a delivery attempt's outcome does to the ledger, as plain functions on one connection.
+
+Each public function is the whole of one outcome's transaction; ``DeliveryLedger`` runs it through
+``Ledger.write`` (on SQLite: in the writer thread, in one hop). Every write is guarded by the lease
+(``lease_owner`` = this worker), so a stale worker whose lease was taken over can never overwrite
+the newer attempt's outcome: the function then returns False and writes nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Update, bindparam, insert, select, update
+from sqlalchemy.engine import Connection
+
+from . import schema as t
+from .rows import insert_delivery, insert_event, store_blobs
+from .states import DeliveryStatus, EventType, InvoiceStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    delivery_id: str
+    invoice_id: str
+    tenant_id: str
+    channel: str
+    position: int
+    attempt: int  #: 1-based number of the attempt about to be made
+    message_id: str
+    first_attempt_at: datetime | None
+    reminder_id: str | None = None  #: the delivery carries this reminder, not the invoice
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceItem:
+    kind: str
+    media_type: str
+    content: bytes
+
+
+def delivered(
+    conn: Connection,
+    claim: Claim,
+    worker: str,
+    when: datetime,
+    remote_id: str | None,
+    evidence: Sequence[EvidenceItem],
+    pending_confirmation: bool,
+    report: Mapping[str, str],
+) -> bool:
+    """Handed over: delivered, or awaiting the recipient's confirmation."""
+    status = (
+        DeliveryStatus.AWAITING_CONFIRMATION if pending_confirmation else DeliveryStatus.DELIVERED
+    )
+    if not _guarded(
+        conn, claim, worker, status=status, remote_id=remote_id, last_error=None, updated_at=when
+    ):
+        return False
+    store_evidence(conn, claim.tenant_id, claim.invoice_id, claim.delivery_id, evidence, when)
+    detail = {"channel": claim.channel, "attempt": claim.attempt, "remote_id": remote_id, **report}
+    if claim.reminder_id is not None:
+        reminder_outcome(
+            conn, claim.tenant_id, claim.invoice_id, claim.delivery_id, status, detail, when
+        )
+        return True
+    invoice_status, event = (
+        (InvoiceStatus.AWAITING_CONFIRMATION, EventType.HANDED_OVER)
+        if pending_confirmation
+        else (InvoiceStatus.DELIVERED, EventType.DELIVERED)
+    )
+    set_invoice(conn, claim.invoice_id, invoice_status, when)
+    insert_event(
+        conn, claim.tenant_id, claim.invoice_id, event, detail, delivery_id=claim.delivery_id
+    )
+    return True
+
+
+def retry(
+    conn: Connection,
+    claim: Claim,
+    worker: str,
+    when: datetime,
+    next_at: datetime,
+    error: str,
+    evidence: Sequence[EvidenceItem],
+) -> bool:
+    """A transient failure: the same channel again at ``next_at``."""
+    if not _guarded(
+        conn, claim, worker, next_attempt_at=next_at, last_error=error, updated_at=when
+    ):
+        return False
+    store_evidence(conn, claim.tenant_id, claim.invoice_id, claim.delivery_id, evidence, when)
+    detail = {
+        "channel": claim.channel,
+        "attempt": claim.attempt,
+        "error": error,
+        "next_attempt_at": next_at.isoformat(),
+    }
+    insert_event(
+        conn,
+        claim.tenant_id,
+        claim.invoice_id,
+        EventType.ATTEMPT_FAILED,
+        detail,
+        delivery_id=claim.delivery_id,
+    )
+    return True
+
+
+def failure(
+    conn: Connection,
+    claim: Claim,
+    worker: str,
+    when: datetime,
+    error: str,
+    evidence: Sequence[EvidenceItem],
+) -> bool:
+    """This channel gave up: fall back to the next channel in the plan, or fail the invoice."""
+    if not _guarded(
+        conn, claim, worker, status=DeliveryStatus.FAILED, last_error=error, updated_at=when
+    ):
+        return False
+    store_evidence(conn, claim.tenant_id, claim.invoice_id, claim.delivery_id, evidence, when)
+    advance(
+        conn,
+        claim.tenant_id,
+        claim.invoice_id,
+        claim.delivery_id,
+        claim.channel,
+        claim.position,
+        error,
+        when,
+        reminder_id=claim.reminder_id,
+    )
+    return True
+
+
+def advance(
+    conn: Connection,
+    tenant_id: str,
+    invoice_id: str,
+    delivery_id: str,
+    channel: str,
+    position: int,
+    error: str,
+    when: datetime,
+    *,
+    reminder_id: str | None = None,
+) -> None:
+    """The channel at ``position`` is done with: a delivery on the next one, else ``failed``."""
+    if reminder_id is not None:
+        advance_reminder(conn, tenant_id, invoice_id, reminder_id, channel, position, error, when)
+        return
+    plan = conn.execute(select(t.invoices.c.plan).where(t.invoices.c.id == invoice_id)).scalar_one()
+    if position + 1 < len(plan):
+        following = plan[position + 1]
+        new_delivery = insert_delivery(conn, tenant_id, invoice_id, following, position + 1, when)
+        conn.execute(
+            update(t.invoices)
+            .where(t.invoices.c.id == invoice_id)
+            .values(status=InvoiceStatus.IN_PROGRESS, current_channel=following, updated_at=when)
+        )
+        insert_event(
+            conn,
+            tenant_id,
+            invoice_id,
+            EventType.FALLBACK,
+            {"from": channel, "to": following, "error": error},
+            delivery_id=new_delivery,
+        )
+    else:
+        set_invoice(conn, invoice_id, InvoiceStatus.FAILED, when)
+        insert_event(
+            conn,
+            tenant_id,
+            invoice_id,
+            EventType.FAILED,
+            {"channel": channel, "error": error, "plan": plan},
+            delivery_id=delivery_id,
+        )
+
+
+def reminder_outcome(
+    conn: Connection,
+    tenant_id: str,
+    invoice_id: str,
+    delivery_id: str,
+    status: str,
+    detail: dict[str, Any],
+    when: datetime,
+) -> None:
+    """A reminder's delivery was handed over or confirmed: the reminder, not the invoice, moves."""
+    reminder_id = conn.execute(
+        select(t.deliveries.c.reminder_id).where(t.deliveries.c.id == delivery_id)
+    ).scalar_one()
+    conn.execute(
+        update(t.reminders)
+        .where(t.reminders.c.id == reminder_id)
+        .values(status=str(status), delivery_id=delivery_id, updated_at=when)
+    )
+    if status == DeliveryStatus.DELIVERED:
+        insert_event(
+            conn,
+            tenant_id,
+            invoice_id,
+            EventType.REMINDER_DELIVERED,
+            {"reminder_id": reminder_id, **detail},
+            delivery_id=delivery_id,
+        )
+
+
+def advance_reminder(
+    conn: Connection,
+    tenant_id: str,
+    invoice_id: str,
+    reminder_id: str,
+    channel: str,
+    position: int,
+    error: str,
+    when: datetime,
+) -> None:
+    """A reminder's channel gave up: the next channel of the reminder's plan, else failed."""
+    plan = conn.execute(
+        select(t.reminders.c.plan).where(t.reminders.c.id == reminder_id)
+    ).scalar_one()
+    if position + 1 < len(plan):
+        following = plan[position + 1]
+        delivery_id: str | None = insert_delivery(
+            conn, tenant_id, invoice_id, following, position + 1, when, reminder_id=reminder_id
+        )
+        values: dict[str, Any] = {"delivery_id": delivery_id, "status": "pending"}
+        kind, detail = EventType.FALLBACK, {"from": channel, "to": following}
+    else:
+        delivery_id, values = None, {"status": "failed"}
+        kind, detail = EventType.REMINDER_FAILED, {"channel": channel}
+    conn.execute(
+        update(t.reminders).where(t.reminders.c.id == reminder_id).values(updated_at=when, **values)
+    )
+    insert_event(
+        conn,
+        tenant_id,
+        invoice_id,
+        kind,
+        {"reminder_id": reminder_id, "error": error, **detail},
+        delivery_id=delivery_id,
+    )
+
+
+def set_invoice(conn: Connection, invoice_id: str, status: InvoiceStatus, when: datetime) -> None:
+    conn.execute(
+        update(t.invoices)
+        .where(t.invoices.c.id == invoice_id)
+        .values(status=status, updated_at=when)
+    )
+
+
+def store_evidence(
+    conn: Connection,
+    tenant_id: str,
+    invoice_id: str,
+    delivery_id: str,
+    items: Sequence[EvidenceItem],
+    when: datetime,
+) -> None:
+    """Keep a delivery's evidence (receipts, bounces, acknowledgements), bytes content-addressed."""
+    if not items:
+        return
+    digests = [hashlib.sha256(item.content).hexdigest() for item in items]
+    store_blobs(conn, dict(zip(digests, (item.content for item in items), strict=True)))
+    conn.execute(
+        _INSERT_EVIDENCE,
+        [
+            {
+                "tenant_id": tenant_id,
+                "invoice_id": invoice_id,
+                "delivery_id": delivery_id,
+                "kind": item.kind,
+                "media_type": item.media_type,
+                "sha256": digest,
+                "created_at": when,
+            }
+            for item, digest in zip(items, digests, strict=True)
+        ],
+    )
+
+
+def _guarded(conn: Connection, claim: Claim, worker: str, **values: Any) -> bool:
+    """Release the lease with ``values``, if this worker still holds it on a pending delivery."""
+    params = {f"new_{name}": value for name, value in values.items()}
+    params.update(delivery_id=claim.delivery_id, worker=worker)
+    return conn.execute(_release_lease(tuple(sorted(values))), params).rowcount == 1
+
+
+# The outcome's statements are built once: SQLAlchemy spends several times longer building and
+# keying a statement than SQLite spends running it, and every delivery runs these.
+_SET_INVOICE = (
+    update(t.invoices)
+    .where(t.invoices.c.id == bindparam("invoice_id"))
+    .values(status=bindparam("new_status"), updated_at=bindparam("new_at"))
+)
+_INSERT_EVIDENCE = insert(t.evidence)
+
+
+@functools.cache
+def _release_lease(columns: tuple[str, ...]) -> Update:
+    d = t.deliveries
+    return (
+        update(d)
+        .where(
+            d.c.id == bindparam("delivery_id"),
+            d.c.lease_owner == bindparam("worker"),
+            d.c.status == DeliveryStatus.PENDING,
+        )
+        .values(lease_owner=None, lease_until=None, **{c: bindparam(f"new_{c}") for c in columns})
+    )
