@@ -7,6 +7,7 @@ that pointer into an XPath into what the caller sent.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from enum import StrEnum
@@ -57,6 +58,10 @@ class Rule:
     message: str
     test: Callable[[Invoice], Iterable[str]]  #: yields a JSON pointer per violation
     ruleset: str = "en16931"  #: "en16931" (CEN) or "peppol" (Peppol BIS and national rules)
+    #: Where the rule can fire at all, as a Schematron rule's context: a German rule needs a
+    #: German seller and buyer, a BR-E rule the category E. Shared by a group of rules and
+    #: evaluated once per invoice; when it is false the group's tests are not run.
+    context: Callable[[Invoice], bool] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,38 +112,66 @@ def check(source: ReadResult | Invoice, rulesets: Iterable[str] | None = None) -
 
     result = source if isinstance(source, ReadResult) else None
     invoice = result.invoice if result else source
-    rules, xml_rules = registry()
-    if rulesets is not None:
-        wanted = set(rulesets)
-        rules = [r for r in rules if r.ruleset in wanted]
-        xml_rules = [r for r in xml_rules if r.ruleset in wanted]
+    rules, xml_rules = _selected(None if rulesets is None else frozenset(rulesets))
     findings: list[Finding] = []
+    applies: dict[Callable[[Invoice], bool], bool] = {}
     for rule in rules:
-        for pointer in _fired(rule, invoice, findings):
-            location = result.locate(pointer) if result else None
-            findings.append(Finding(rule.id, rule.flag, rule.message, pointer, location))
+        context = rule.context
+        if context is not None:
+            if context not in applies:
+                applies[context] = _in_context(context, invoice)
+            if not applies[context]:
+                continue
+        # Inline rather than a helper per rule: the loop runs some 200 rules per invoice.
+        mark = len(findings)
+        try:
+            for pointer in rule.test(invoice):
+                location = result.locate(pointer) if result else None
+                findings.append(Finding(rule.id, rule.flag, rule.message, pointer, location))
+        except Exception:
+            del findings[mark:]
+            findings.append(_not_evaluated(rule))
     if result is not None and result.root is not None and result.syntax == "ubl":
         for xml_rule in xml_rules:
-            for xpath in _fired(xml_rule, result.root, findings):
-                findings.append(Finding(xml_rule.id, xml_rule.flag, xml_rule.message, "", xpath))
+            mark = len(findings)
+            try:
+                for xpath in xml_rule.test(result.root):
+                    findings.append(
+                        Finding(xml_rule.id, xml_rule.flag, xml_rule.message, "", xpath)
+                    )
+            except Exception:
+                del findings[mark:]
+                findings.append(_not_evaluated(xml_rule))
     return findings
 
 
-def _fired(rule: Rule | XmlRule, subject: Any, findings: list[Finding]) -> list[str]:
-    """Where the rule fails; a rule that trips over an unusual document is reported as a warning
-    (and logged) instead of taking the whole validation, and the intake with it, down."""
+@functools.cache
+def _selected(rulesets: frozenset[str] | None) -> tuple[tuple[Rule, ...], tuple[XmlRule, ...]]:
+    rules, xml_rules = registry()
+    if rulesets is None:
+        return tuple(rules), tuple(xml_rules)
+    return (
+        tuple(r for r in rules if r.ruleset in rulesets),
+        tuple(r for r in xml_rules if r.ruleset in rulesets),
+    )
+
+
+def _in_context(context: Callable[[Invoice], bool], invoice: Invoice) -> bool:
     try:
-        return list(rule.test(subject))
-    except Exception:
-        logging.getLogger("fakturaport.rules").exception(
-            "rule could not be evaluated", extra={"rule": rule.id}
-        )
-        findings.append(
-            Finding(
-                rule.id,
-                Flag.WARNING,
-                f"{rule.message} (not evaluated: the rule failed on this document)",
-                "",
-            )
-        )
-        return []
+        return bool(context(invoice))
+    except Exception:  # let the rules run: each reports for itself what it cannot evaluate
+        return True
+
+
+def _not_evaluated(rule: Rule | XmlRule) -> Finding:
+    """A rule that trips over an unusual document is reported as a warning (and logged) instead
+    of taking the whole validation, and the intake with it, down."""
+    logging.getLogger("fakturaport.rules").exception(
+        "rule could not be evaluated", extra={"rule": rule.id}
+    )
+    return Finding(
+        rule.id,
+        Flag.WARNING,
+        f"{rule.message} (not evaluated: the rule failed on this document)",
+        "",
+    )

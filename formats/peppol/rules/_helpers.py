@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Iterator
 from decimal import ROUND_FLOOR, Decimal
 
@@ -9,18 +10,35 @@ from . import Flag, Rule, XmlRule
 
 FATAL, WARNING = Flag.FATAL, Flag.WARNING
 TWO = Decimal("0.01")
+Context = Callable[..., bool]
 
 
 class Registry:
-    """Collects a module's rules: ``@reg.rule("BR-01", "message")`` on a generator function."""
+    """Collects a module's rules: ``@reg.rule("BR-01", "message")`` on a generator function.
 
-    def __init__(self) -> None:
+    ``context`` (for the module) or ``with reg.within(context):`` (for a group) says where the
+    rules can fire at all; it must be false only where none of them would fire.
+    """
+
+    def __init__(self, context: Context | None = None) -> None:
         self.rules: list[Rule] = []
         self.xml_rules: list[XmlRule] = []
+        self._context = context
+
+    @contextlib.contextmanager
+    def within(self, context: Context) -> Iterator[None]:
+        outer = self._context
+        self._context = context
+        try:
+            yield
+        finally:
+            self._context = outer
 
     def rule(self, rule_id: str, message: str, flag: Flag = FATAL) -> Callable:
         def register(fn: Callable[..., Iterable[str]]) -> Callable[..., Iterable[str]]:
-            self.rules.append(Rule(rule_id, flag, f"[{rule_id}]-{message}", fn))
+            self.rules.append(
+                Rule(rule_id, flag, f"[{rule_id}]-{message}", fn, context=self._context)
+            )
             return fn
 
         return register

@@ -55,6 +55,19 @@ def _used(inv: Invoice, code: str) -> bool:
     )
 
 
+def _present(code: str) -> Callable[[Invoice], bool]:
+    """The context of a category's rules: the code on a line, an allowance or charge, or a
+    breakdown row. Every BR-<category> rule looks only at those."""
+
+    def present(inv: Invoice) -> bool:
+        return _used(inv, code) or any(_cat(r.category) == code for r in inv.vat_breakdown)
+
+    return present
+
+
+_PRESENT = {c.code: _present(c.code) for c in CATEGORIES}
+
+
 def _rows(inv: Invoice, code: str):
     return [(i, r) for i, r in enumerate(inv.vat_breakdown) if _cat(r.category) == code]
 
@@ -228,10 +241,16 @@ def _define(c: Category) -> None:
 
 
 for category in CATEGORIES:
-    _define(category)
+    with reg.within(_PRESENT[category.code]):
+        _define(category)
 
 
 def _only_o(rule_id: str, what: str, others: Callable[[Invoice], bool]) -> None:
+    with reg.within(_PRESENT["O"]):
+        _define_only_o(rule_id, what, others)
+
+
+def _define_only_o(rule_id: str, what: str, others: Callable[[Invoice], bool]) -> None:
     @reg.rule(
         rule_id,
         f'An Invoice that contains a VAT breakdown group (BG-23) with a VAT category code (BT-118) "Not subject to VAT" shall not contain {what}.',
@@ -273,28 +292,29 @@ _only_o(
 )
 
 
-@reg.rule(
-    "BR-IC-11",
-    'In an Invoice with a VAT breakdown (BG-23) where the VAT category code (BT-118) is "Intra-community supply" the Actual delivery date (BT-72) or the Invoicing period (BG-14) shall not be blank.',
-)
-def bric11(inv: Invoice) -> Iterator[str]:
-    if (
-        _rows(inv, "K")
-        and not (inv.delivery and inv.delivery.actual_date)
-        and inv.invoice_period is None
-    ):
-        yield "/delivery/actual_date"
+with reg.within(_PRESENT["K"]):
 
+    @reg.rule(
+        "BR-IC-11",
+        'In an Invoice with a VAT breakdown (BG-23) where the VAT category code (BT-118) is "Intra-community supply" the Actual delivery date (BT-72) or the Invoicing period (BG-14) shall not be blank.',
+    )
+    def bric11(inv: Invoice) -> Iterator[str]:
+        if (
+            _rows(inv, "K")
+            and not (inv.delivery and inv.delivery.actual_date)
+            and inv.invoice_period is None
+        ):
+            yield "/delivery/actual_date"
 
-@reg.rule(
-    "BR-IC-12",
-    'In an Invoice with a VAT breakdown (BG-23) where the VAT category code (BT-118) is "Intra-community supply" the Deliver to country code (BT-80) shall not be blank.',
-)
-def bric12(inv: Invoice) -> Iterator[str]:
-    if _rows(inv, "K") and not (
-        inv.delivery and inv.delivery.address and inv.delivery.address.country_code
-    ):
-        yield "/delivery/address/country_code"
+    @reg.rule(
+        "BR-IC-12",
+        'In an Invoice with a VAT breakdown (BG-23) where the VAT category code (BT-118) is "Intra-community supply" the Deliver to country code (BT-80) shall not be blank.',
+    )
+    def bric12(inv: Invoice) -> Iterator[str]:
+        if _rows(inv, "K") and not (
+            inv.delivery and inv.delivery.address and inv.delivery.address.country_code
+        ):
+            yield "/delivery/address/country_code"
 
 
 RULES = reg.rules

@@ -12,7 +12,6 @@ from . import Flag
 from ._helpers import WARNING, Registry
 
 RULESET = "peppol"
-reg = Registry()
 Found = Iterator[str]
 
 _PHONE = re.compile(r".*([0-9].*){3,}.*")
@@ -33,6 +32,9 @@ def _in_de(party) -> bool:
 
 def _both(inv: Invoice) -> bool:
     return _in_de(inv.seller) and _in_de(inv.buyer)
+
+
+reg = Registry(context=_both)
 
 
 def _blank(value: str | None) -> bool:

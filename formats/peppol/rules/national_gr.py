@@ -16,7 +16,6 @@ from ._helpers import WARNING, Registry
 from .national_nordic import country_of, supplier_country
 
 RULESET = "peppol"
-reg = Registry()
 Found = Iterator[str]
 
 _GREEK = ("GR", "EL")
@@ -37,6 +36,15 @@ def tin_valid(value: str) -> bool:
 
 def _greek_seller(inv: Invoice) -> bool:
     return supplier_country(inv) in _GREEK
+
+
+def _greek_anywhere(inv: Invoice) -> bool:
+    """The context of every GR rule: a Greek supplier, or (GR-R-009) a seller Greek by its own
+    VAT prefix or address."""
+    return _greek_seller(inv) or country_of((inv.seller,), inv.seller) in _GREEK
+
+
+reg = Registry(context=_greek_anywhere)
 
 
 def _seller_address_gr(inv: Invoice) -> bool:
