@@ -12,9 +12,11 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
+import functools
 import json
 import types
 import typing
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import Enum
@@ -93,89 +95,139 @@ def dumps(invoice: Invoice, *, indent: int | None = 2) -> bytes:
 
 def from_dict(obj: Any, cls: type = Invoice, pointer: str = "") -> Any:
     """Build a model dataclass from parsed JSON; MalformedDocument names the JSON pointer."""
+    try:
+        return _object(obj, cls)
+    except _Invalid as exc:
+        where = pointer + "".join(f"/{_escape(step)}" for step in reversed(exc.path))
+        raise MalformedDocument(exc.message, location=where or "/") from None
+
+
+class _Invalid(Exception):
+    """A value that does not fit; its path is collected on the way out (innermost step first),
+    so a valid document never pays for building pointers."""
+
+    def __init__(self, message: str, *path: str) -> None:
+        self.message = message
+        self.path = list(path)
+
+
+Decoder = Callable[[Any], Any]
+
+
+def _object(obj: Any, cls: type) -> Any:
     if not isinstance(obj, dict):
-        raise MalformedDocument(
-            f"expected a JSON object, got {_json_type(obj)}", location=pointer or "/"
-        )
-    kinds = {k.name: k for k in field_kinds(cls)}
+        raise _Invalid(f"expected a JSON object, got {_json_type(obj)}")
+    decoders = _decoders(cls)
     values: dict[str, Any] = {}
     for key, raw in obj.items():
-        here = f"{pointer}/{_escape(key)}"
-        kind = kinds.get(key)
-        if kind is None:
-            raise MalformedDocument(f"unknown field {key!r} in {cls.__name__}", location=here)
+        decode = decoders.get(key)
+        if decode is None:
+            raise _Invalid(f"unknown field {key!r} in {cls.__name__}", key)
         if raw is None:
             continue
-        if kind.repeated:
-            if not isinstance(raw, list):
-                raise MalformedDocument(
-                    f"{key} must be a JSON array, got {_json_type(raw)}", location=here
-                )
-            values[key] = tuple(
-                _decode(kind.base, item, f"{here}/{i}") for i, item in enumerate(raw)
-            )
-        else:
-            values[key] = _decode(kind.base, raw, here)
+        try:
+            values[key] = decode(raw)
+        except _Invalid as exc:
+            exc.path.append(key)
+            raise
     return cls(**values)
 
 
-def _decode(base: Any, raw: Any, pointer: str) -> Any:
+@cache
+def _decoders(cls: type) -> dict[str, Decoder]:
+    """Per field of ``cls``, the function that decodes its JSON value (built once per class)."""
+    return {
+        kind.name: _repeated(kind.name, _decoder(kind.base))
+        if kind.repeated
+        else _decoder(kind.base)
+        for kind in field_kinds(cls)
+    }
+
+
+def _repeated(name: str, decode: Decoder) -> Decoder:
+    def repeated(raw: Any) -> tuple[Any, ...]:
+        if not isinstance(raw, list):
+            raise _Invalid(f"{name} must be a JSON array, got {_json_type(raw)}")
+        out = []
+        for index, item in enumerate(raw):
+            try:
+                out.append(decode(item))
+            except _Invalid as exc:
+                exc.path.append(str(index))
+                raise
+        return tuple(out)
+
+    return repeated
+
+
+def _decoder(base: Any) -> Decoder:
     if dataclasses.is_dataclass(base):
-        return from_dict(raw, base, pointer)
+        return functools.partial(_object, cls=base)
     if base is Decimal:
-        return _decimal(raw, pointer)
+        return _decimal
     if base is date:
-        if not isinstance(raw, str):
-            raise MalformedDocument(
-                f"expected a date string YYYY-MM-DD, got {_json_type(raw)}", location=pointer
-            )
-        try:
-            return date.fromisoformat(raw)
-        except ValueError:
-            raise MalformedDocument(
-                f"{raw!r} is not a date (YYYY-MM-DD)", location=pointer
-            ) from None
+        return _date
     if base is bool:
-        if not isinstance(raw, bool):
-            raise MalformedDocument(
-                f"expected true or false, got {_json_type(raw)}", location=pointer
-            )
-        return raw
+        return _bool
     if base is bytes:
-        if not isinstance(raw, str):
-            raise MalformedDocument("expected base64 text", location=pointer)
-        try:
-            return base64.b64decode(raw, validate=True)
-        except (binascii.Error, ValueError):
-            raise MalformedDocument("not valid base64", location=pointer) from None
+        return _bytes
     if isinstance(base, type) and issubclass(base, Enum):
-        try:
-            return base(raw)
-        except ValueError:
-            allowed = ", ".join(repr(m.value) for m in base)
-            raise MalformedDocument(f"{raw!r} is not one of {allowed}", location=pointer) from None
+        return functools.partial(_enum, base)
+    return _text
+
+
+def _text(raw: Any) -> str:
     if not isinstance(raw, str):
-        raise MalformedDocument(f"expected a string, got {_json_type(raw)}", location=pointer)
+        raise _Invalid(f"expected a string, got {_json_type(raw)}")
     bad = NOT_XML.search(raw)
     if bad is not None:  # every document we write is XML: refuse what it cannot carry, here
-        raise MalformedDocument(
-            f"contains U+{ord(bad.group()):04X}, a control character no invoice format carries",
-            location=pointer,
+        raise _Invalid(
+            f"contains U+{ord(bad.group()):04X}, a control character no invoice format carries"
         )
     return raw
 
 
-def _decimal(raw: Any, pointer: str) -> Decimal:
+def _date(raw: Any) -> date:
+    if not isinstance(raw, str):
+        raise _Invalid(f"expected a date string YYYY-MM-DD, got {_json_type(raw)}")
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise _Invalid(f"{raw!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _bool(raw: Any) -> bool:
+    if not isinstance(raw, bool):
+        raise _Invalid(f"expected true or false, got {_json_type(raw)}")
+    return raw
+
+
+def _bytes(raw: Any) -> bytes:
+    if not isinstance(raw, str):
+        raise _Invalid("expected base64 text")
+    try:
+        return base64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError):
+        raise _Invalid("not valid base64") from None
+
+
+def _enum(base: type[Enum], raw: Any) -> Enum:
+    try:
+        return base(raw)
+    except ValueError:
+        allowed = ", ".join(repr(m.value) for m in base)
+        raise _Invalid(f"{raw!r} is not one of {allowed}") from None
+
+
+def _decimal(raw: Any) -> Decimal:
     if isinstance(raw, bool) or not isinstance(raw, str | int | Decimal):
-        raise MalformedDocument(
-            f"expected a decimal number or string, got {_json_type(raw)}", location=pointer
-        )
+        raise _Invalid(f"expected a decimal number or string, got {_json_type(raw)}")
     try:
         value = raw if isinstance(raw, Decimal) else Decimal(str(raw).strip())
     except InvalidOperation:
-        raise MalformedDocument(f"{raw!r} is not a decimal number", location=pointer) from None
+        raise _Invalid(f"{raw!r} is not a decimal number") from None
     if not value.is_finite():
-        raise MalformedDocument(f"{raw!r} is not a finite number", location=pointer)
+        raise _Invalid(f"{raw!r} is not a finite number")
     return value
 
 

@@ -34,6 +34,8 @@ def test_amounts_are_strings_out_and_decimal_in_never_float():
         (lambda o: o.update(kind="receipt"), "/kind", "not one of"),
         (lambda o: o["lines"][0].update(quantity=True), "/lines/0/quantity", "boolean"),
         (lambda o: o.update(number=42), "/number", "expected a string"),
+        (lambda o: o.update(seller="Acme"), "/seller", "expected a JSON object"),
+        (lambda o: o["lines"][1]["item"].update({"a/b~c": 1}), "/lines/1/item/a~1b~0c", "unknown"),
     ],
 )
 def test_errors_name_the_json_pointer(mutate, pointer, message):
