@@ -7,6 +7,7 @@ message id, so a retry of the same delivery replaces its own file instead of add
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from collections.abc import Mapping
@@ -32,21 +33,21 @@ class SpoolChannel:
         doc = next((d for k in kinds for d in envelope.documents if d.kind == k), None)
         if doc is None:
             raise LocalConfigurationError(f"no document of kind {', '.join(kinds)} to spool")
+        stem = envelope.message_id.split("@")[0]
+        suffix = {"pdf": ".pdf", "original": ".bin"}.get(doc.kind, ".xml")
+        receipt = {
+            "message_id": envelope.message_id,
+            "invoice_id": envelope.invoice_id,
+            "delivery_id": envelope.delivery_id,
+            "document": doc.kind,
+            "bytes": len(doc.content),
+            "at": datetime.now(UTC).isoformat(),
+        }
+        body = json.dumps(receipt, indent=2).encode()
+        files = ((f"{stem}{suffix}", doc.content), (f"{stem}.receipt.json", body))
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            stem = envelope.message_id.split("@")[0]
-            suffix = {"pdf": ".pdf", "original": ".bin"}.get(doc.kind, ".xml")
-            _atomic_write(self.folder / f"{stem}{suffix}", doc.content)
-            receipt = {
-                "message_id": envelope.message_id,
-                "invoice_id": envelope.invoice_id,
-                "delivery_id": envelope.delivery_id,
-                "document": doc.kind,
-                "bytes": len(doc.content),
-                "at": datetime.now(UTC).isoformat(),
-            }
-            body = json.dumps(receipt, indent=2).encode()
-            _atomic_write(self.folder / f"{stem}.receipt.json", body)
+            # fsync blocks for milliseconds: in a thread, so the event loop keeps serving.
+            await asyncio.to_thread(self._write, files)
         except OSError as exc:
             raise LocalConfigurationError(
                 f"spool folder {self.folder} is not writable: {exc.strerror}"
@@ -60,6 +61,11 @@ class SpoolChannel:
 
     async def aclose(self) -> None:
         return None
+
+    def _write(self, files: tuple[tuple[str, bytes], ...]) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for name, content in files:  # the document first: a receipt never names a missing file
+            _atomic_write(self.folder / name, content)
 
 
 def _atomic_write(path: Path, content: bytes) -> None:

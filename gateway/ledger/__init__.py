@@ -79,14 +79,13 @@ class Ledger(
     def __init__(self, engine: AsyncEngine, sqlite_sync: Engine | None = None) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
-        # SQLite has one writer at a time; queueing writers here instead of in SQLite's busy
-        # handler avoids lock-upgrade failures between this process's own connections.
+        # SQLite has one writer at a time: aiosqlite transactions queue here rather than in
+        # SQLite's busy handler, which sleeps and polls.
         self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
-        # Batched writes and hot-path reads on SQLite run whole in a thread on the stdlib driver:
-        # aiosqlite would hop between threads for every statement, fetch and cursor.
+        # Hot-path writes on SQLite run whole in one thread on the stdlib driver, and hot-path
+        # reads on the loop: aiosqlite would hop between threads for every statement and fetch.
         self._sqlite_sync = sqlite_sync
         self._writer_thread = ThreadPoolExecutor(1, thread_name_prefix="ledger-writer")
-        self._reader_threads = ThreadPoolExecutor(4, thread_name_prefix="ledger-reader")
         self._acceptances = GroupCommit(self.accept_many, max_batch=MAX_BATCH)
         self._key_cache: dict[str, tuple[Tenant, float]] = {}
 
@@ -105,20 +104,22 @@ class Ledger(
         if self._sqlite_sync is None:
             async with self.transaction() as conn:
                 return await conn.run_sync(work, *args)
-        assert self._write_lock is not None
-        async with self._write_lock:
-            return await asyncio.get_running_loop().run_in_executor(
-                self._writer_thread, self._in_thread, self._sqlite_sync.begin, work, args
-            )
+        # No asyncio lock here: the one writer thread runs these one after another, and handing
+        # a lock from waiter to waiter would cost an event-loop turn per write. Against the
+        # occasional ``transaction()`` on aiosqlite, SQLite's own lock and busy timeout serialise.
+        return await asyncio.get_running_loop().run_in_executor(
+            self._writer_thread, self._in_thread, self._sqlite_sync.begin, work, args
+        )
 
     async def read(self, work: Callable[..., R], *args: Any) -> R:
         """Run ``work(conn, *args)``, synchronous code that only reads."""
         if self._sqlite_sync is None:
             async with self.engine.connect() as conn:
                 return await conn.run_sync(work, *args)
-        return await asyncio.get_running_loop().run_in_executor(
-            self._reader_threads, self._in_thread, self._sqlite_sync.connect, work, args
-        )
+        # On the event loop itself: a WAL reader never waits for a writer, and these reads take
+        # tens of microseconds, less than handing them to a thread and back would cost.
+        with self._sqlite_sync.connect() as conn:
+            return work(conn, *args)
 
     @staticmethod
     def _in_thread(
@@ -154,7 +155,6 @@ class Ledger(
     async def aclose(self) -> None:
         await self._acceptances.aclose()
         self._writer_thread.shutdown()
-        self._reader_threads.shutdown()
         if self._sqlite_sync is not None:
             self._sqlite_sync.dispose()
         await self.engine.dispose()
