@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -59,6 +60,10 @@ async def wait_up(session: aiohttp.ClientSession, url: str) -> None:
     raise SystemExit(f"server at {url} did not start")
 
 
+#: Every response status the benchmark saw (anything but 202 is reported).
+RESPONSES: Counter[int] = Counter()
+
+
 class Client:
     """Posts invoices over keep-alive connections (opened as needed, reused when idle)."""
 
@@ -82,6 +87,7 @@ class Client:
         start = time.perf_counter()
         status, _ = await conn.request(raw)
         self.latencies.append(time.perf_counter() - start)
+        RESPONSES[status] += 1
         self._idle.append(conn)
         return status == 202
 
@@ -257,6 +263,7 @@ async def main() -> None:
         f"   HTTP/raw = {rate / raw:4.2f}"
     )
     print(f"                 {raw_single:8.0f} accepts/s (one caller at a time)")
+    print(f"  responses      {', '.join(f'{n} x {code}' for code, n in sorted(RESPONSES.items()))}")
 
 
 if __name__ == "__main__":
