@@ -115,7 +115,7 @@ async def apply_mls(ledger: Ledger, received: Received, now: datetime) -> None:
                 delivery["tenant_id"],
                 delivery["invoice_id"],
                 delivery["id"],
-                evidence[0],
+                evidence[:1],
                 now,
             )
     await ledger.record_mls_received(delivery, status.code, status.description, now)

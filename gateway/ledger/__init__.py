@@ -108,7 +108,7 @@ class Ledger(
         # a lock from waiter to waiter would cost an event-loop turn per write. Against the
         # occasional ``transaction()`` on aiosqlite, SQLite's own lock and busy timeout serialise.
         return await asyncio.get_running_loop().run_in_executor(
-            self._writer_thread, self._in_thread, self._sqlite_sync.begin, work, args
+            self._writer_thread, self._write_in_thread, work, args
         )
 
     async def read(self, work: Callable[..., R], *args: Any) -> R:
@@ -121,13 +121,9 @@ class Ledger(
         with self._sqlite_sync.connect() as conn:
             return work(conn, *args)
 
-    @staticmethod
-    def _in_thread(
-        connect: Callable[[], contextlib.AbstractContextManager[Connection]],
-        work: Callable[..., R],
-        args: tuple[Any, ...],
-    ) -> R:
-        with connect() as conn:
+    def _write_in_thread(self, work: Callable[..., R], args: tuple[Any, ...]) -> R:
+        assert self._sqlite_sync is not None
+        with self._sqlite_sync.begin() as conn:
             return work(conn, *args)
 
     @classmethod
@@ -355,8 +351,7 @@ def _recipient(conn: Connection, tenant_id: str, keys: Sequence[str]) -> dict[st
 
 @functools.cache
 def _recipients_by_key(count: int) -> Select:
-    """Built once per number of keys (an invoice has one to three): SQLAlchemy spends several
-    times longer building and keying a statement than SQLite spends running it."""
+    """Built once per number of keys, an invoice has one to three (see rows.py on why)."""
     r = t.recipients
     keys = [bindparam(f"key{n}") for n in range(count)]
     return select(r).where(r.c.tenant_id == bindparam("tenant_id"), r.c.key.in_(keys))

@@ -128,11 +128,11 @@ class DeliveryLedger:
         tenant_id: str,
         invoice_id: str,
         delivery_id: str,
-        item: EvidenceItem,
+        items: Sequence[EvidenceItem],
         when: datetime,
     ) -> None:
         await conn.run_sync(
-            outcomes.store_evidence, tenant_id, invoice_id, delivery_id, [item], when
+            outcomes.store_evidence, tenant_id, invoice_id, delivery_id, items, when
         )
 
     # --- late signals: a bounce, a print rejection, an operator's ack, an MLS -------------------------
@@ -164,10 +164,9 @@ class DeliveryLedger:
                 .where(d.c.id == delivery_id)
                 .values(status=DeliveryStatus.FAILED, last_error=reason, updated_at=when)
             )
-            for item in evidence:
-                await self.store_evidence(
-                    conn, row.tenant_id, row.invoice_id, delivery_id, item, when
-                )
+            await self.store_evidence(
+                conn, row.tenant_id, row.invoice_id, delivery_id, evidence, when
+            )
             current = (
                 await conn.execute(
                     select(t.invoices.c.status).where(t.invoices.c.id == row.invoice_id)
@@ -214,10 +213,9 @@ class DeliveryLedger:
                 .where(d.c.id == delivery_id)
                 .values(status=DeliveryStatus.DELIVERED, updated_at=when)
             )
-            for item in evidence:
-                await self.store_evidence(
-                    conn, row.tenant_id, row.invoice_id, delivery_id, item, when
-                )
+            await self.store_evidence(
+                conn, row.tenant_id, row.invoice_id, delivery_id, evidence, when
+            )
             if row.reminder_id is not None:
                 await conn.run_sync(
                     outcomes.reminder_outcome,

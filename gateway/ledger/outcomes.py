@@ -296,8 +296,7 @@ def _guarded(conn: Connection, claim: Claim, worker: str, **values: Any) -> bool
     return conn.execute(_release_lease(tuple(sorted(values))), params).rowcount == 1
 
 
-# The outcome's statements are built once: SQLAlchemy spends several times longer building and
-# keying a statement than SQLite spends running it, and every delivery runs these.
+# Built once: every delivery runs these (see rows.py on why).
 _SET_INVOICE = (
     update(t.invoices)
     .where(t.invoices.c.id == bindparam("invoice_id"))
