@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import hashlib
 import secrets
 import time
@@ -19,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, bindparam, create_engine, func, insert, select, update
+from sqlalchemy import bindparam, create_engine, func, insert, select, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -27,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from . import schema as t
 from .acceptance import MAX_BATCH, Acceptance, AcceptanceLedger, AcceptResult, RenderedDocument
 from .deliveries import Claim, DeliveryLedger, EvidenceItem
+from .direct import Direct
 from .group_commit import GroupCommit
 from .ids import new_id, now
 from .inbox import InboxLedger
@@ -341,20 +341,20 @@ def _key_row(conn: Connection, prefix: str) -> Any:
     ).first()
 
 
+_RECIPIENT = Direct(
+    select(t.recipients).where(
+        t.recipients.c.tenant_id == bindparam("tenant_id"), t.recipients.c.key == bindparam("key")
+    )
+)
+
+
 def _recipient(conn: Connection, tenant_id: str, keys: Sequence[str]) -> dict[str, Any] | None:
     """The directory entry for the first of ``keys`` that has one."""
-    params = {"tenant_id": tenant_id, **{f"key{n}": key for n, key in enumerate(keys)}}
-    rows = conn.execute(_recipients_by_key(len(keys)), params).mappings()
-    by_key = {row["key"]: dict(row) for row in rows}
-    return next((by_key[k] for k in keys if k in by_key), None)
-
-
-@functools.cache
-def _recipients_by_key(count: int) -> Select:
-    """Built once per number of keys, an invoice has one to three (see rows.py on why)."""
-    r = t.recipients
-    keys = [bindparam(f"key{n}") for n in range(count)]
-    return select(r).where(r.c.tenant_id == bindparam("tenant_id"), r.c.key.in_(keys))
+    for key in keys:
+        rows = _RECIPIENT.rows(conn, {"tenant_id": tenant_id, "key": key})
+        if rows:
+            return rows[0]
+    return None
 
 
 def _sqlite_sync(engine: AsyncEngine) -> Engine | None:

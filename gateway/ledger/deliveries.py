@@ -8,16 +8,18 @@ never overwrite the newer attempt's outcome.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import outcomes
 from . import schema as t
+from .direct import Direct
 from .outcomes import Claim, EvidenceItem
 from .states import DeliveryStatus, EventType, InvoiceStatus
 
@@ -29,49 +31,18 @@ class DeliveryLedger:
         self, worker: str, when: datetime, *, limit: int, lease: float
     ) -> list[Claim]:
         until = when + timedelta(seconds=lease)
-        d = t.deliveries
-        due = (
-            select(d.c.id)
-            .where(
-                d.c.status == DeliveryStatus.PENDING,
-                d.c.next_attempt_at <= when,
-                or_(d.c.lease_until.is_(None), d.c.lease_until < when),
-            )
-            .order_by(d.c.next_attempt_at)
-            .limit(limit)
-        )
-        if self.dialect == "postgresql":
-            due = due.with_for_update(skip_locked=True)
-        stmt = (
-            update(d)
-            .where(d.c.id.in_(due.scalar_subquery()))
-            .values(
-                lease_owner=worker, lease_until=until, attempts=d.c.attempts + 1, updated_at=when
-            )
-            .returning(
-                d.c.id,
-                d.c.invoice_id,
-                d.c.tenant_id,
-                d.c.channel,
-                d.c.position,
-                d.c.attempts,
-                d.c.message_id,
-                d.c.first_attempt_at,
-                d.c.reminder_id,
-            )
-        )
-        rows = await self.write(_claim, stmt, when)
+        rows = await self.write(_claim, _claim_statement(self.dialect, limit), worker, when, until)
         return [
             Claim(
-                r.id,
-                r.invoice_id,
-                r.tenant_id,
-                r.channel,
-                r.position,
-                r.attempts,
-                r.message_id,
-                r.first_attempt_at or when,
-                r.reminder_id,
+                r["id"],
+                r["invoice_id"],
+                r["tenant_id"],
+                r["channel"],
+                r["position"],
+                r["attempts"],
+                r["message_id"],
+                r["first_attempt_at"] or when,
+                r["reminder_id"],
             )
             for r in rows
         ]
@@ -361,22 +332,70 @@ class DeliveryLedger:
         return True
 
 
-def _claim(conn: Connection, stmt: Any, when: datetime) -> list[Any]:
+@functools.cache
+def _claim_statement(dialect: str, limit: int) -> Direct:
+    """Lease up to ``limit`` due deliveries (the oldest first) and return them."""
+    d = t.deliveries
+    when = bindparam("when", type_=d.c.next_attempt_at.type)
+    due = (
+        select(d.c.id)
+        .where(
+            d.c.status == DeliveryStatus.PENDING,
+            d.c.next_attempt_at <= when,
+            or_(d.c.lease_until.is_(None), d.c.lease_until < when),
+        )
+        .order_by(d.c.next_attempt_at)
+        .limit(limit)
+    )
+    if dialect == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    return Direct(
+        update(d)
+        .where(d.c.id.in_(due.scalar_subquery()))
+        .values(
+            lease_owner=bindparam("worker"),
+            lease_until=bindparam("until", type_=d.c.lease_until.type),
+            attempts=d.c.attempts + 1,
+            updated_at=when,
+        )
+        .returning(
+            d.c.id,
+            d.c.invoice_id,
+            d.c.tenant_id,
+            d.c.channel,
+            d.c.position,
+            d.c.attempts,
+            d.c.message_id,
+            d.c.first_attempt_at,
+            d.c.reminder_id,
+        )
+    )
+
+
+_FIRST_ATTEMPT = Direct(
+    update(t.deliveries)
+    .where(t.deliveries.c.id == bindparam("delivery_id"), t.deliveries.c.first_attempt_at.is_(None))
+    .values(first_attempt_at=bindparam("when", type_=t.deliveries.c.first_attempt_at.type))
+)
+_IN_PROGRESS = Direct(
+    update(t.invoices)
+    .where(
+        t.invoices.c.id == bindparam("invoice_id"),
+        t.invoices.c.status == InvoiceStatus.ACCEPTED,
+    )
+    .values(
+        status=InvoiceStatus.IN_PROGRESS,
+        updated_at=bindparam("when", type_=t.invoices.c.updated_at.type),
+    )
+)
+
+
+def _claim(
+    conn: Connection, claim: Direct, worker: str, when: datetime, until: datetime
+) -> list[dict[str, Any]]:
     """Lease the due deliveries; their invoices are now in progress. One write transaction."""
-    rows = conn.execute(stmt).all()
-    if rows:
-        d = t.deliveries
-        conn.execute(
-            update(d)
-            .where(d.c.id.in_([r.id for r in rows]), d.c.first_attempt_at.is_(None))
-            .values(first_attempt_at=when)
-        )
-        conn.execute(
-            update(t.invoices)
-            .where(
-                t.invoices.c.id.in_([r.invoice_id for r in rows]),
-                t.invoices.c.status == InvoiceStatus.ACCEPTED,
-            )
-            .values(status=InvoiceStatus.IN_PROGRESS, updated_at=when)
-        )
+    rows = claim.rows(conn, {"worker": worker, "when": when, "until": until})
+    for row in rows:
+        _FIRST_ATTEMPT.run(conn, {"delivery_id": row["id"], "when": when})
+        _IN_PROGRESS.run(conn, {"invoice_id": row["invoice_id"], "when": when})
     return rows

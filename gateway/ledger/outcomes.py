@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Update, bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
 
 from . import schema as t
+from .direct import Direct
 from .rows import insert_delivery, insert_event, store_blobs
 from .states import DeliveryStatus, EventType, InvoiceStatus
 
@@ -252,11 +253,7 @@ def advance_reminder(
 
 
 def set_invoice(conn: Connection, invoice_id: str, status: InvoiceStatus, when: datetime) -> None:
-    conn.execute(
-        update(t.invoices)
-        .where(t.invoices.c.id == invoice_id)
-        .values(status=status, updated_at=when)
-    )
+    _SET_INVOICE.run(conn, {"invoice_id": invoice_id, "new_status": status, "new_at": when})
 
 
 def store_evidence(
@@ -272,8 +269,8 @@ def store_evidence(
         return
     digests = [hashlib.sha256(item.content).hexdigest() for item in items]
     store_blobs(conn, dict(zip(digests, (item.content for item in items), strict=True)))
-    conn.execute(
-        _INSERT_EVIDENCE,
+    _INSERT_EVIDENCE.many(
+        conn,
         [
             {
                 "tenant_id": tenant_id,
@@ -293,27 +290,34 @@ def _guarded(conn: Connection, claim: Claim, worker: str, **values: Any) -> bool
     """Release the lease with ``values``, if this worker still holds it on a pending delivery."""
     params = {f"new_{name}": value for name, value in values.items()}
     params.update(delivery_id=claim.delivery_id, worker=worker)
-    return conn.execute(_release_lease(tuple(sorted(values))), params).rowcount == 1
+    return _release_lease(tuple(sorted(values))).run(conn, params).rowcount == 1
 
 
-# Built once: every delivery runs these (see rows.py on why).
-_SET_INVOICE = (
+# Every delivery runs these: ``Direct`` statements (see direct.py on why).
+_SET_INVOICE = Direct(
     update(t.invoices)
     .where(t.invoices.c.id == bindparam("invoice_id"))
-    .values(status=bindparam("new_status"), updated_at=bindparam("new_at"))
+    .values(
+        status=bindparam("new_status"),
+        updated_at=bindparam("new_at", type_=t.invoices.c.updated_at.type),
+    )
 )
-_INSERT_EVIDENCE = insert(t.evidence)
+_INSERT_EVIDENCE = Direct.insert(t.evidence)
 
 
 @functools.cache
-def _release_lease(columns: tuple[str, ...]) -> Update:
+def _release_lease(columns: tuple[str, ...]) -> Direct:
     d = t.deliveries
-    return (
+    return Direct(
         update(d)
         .where(
             d.c.id == bindparam("delivery_id"),
             d.c.lease_owner == bindparam("worker"),
             d.c.status == DeliveryStatus.PENDING,
         )
-        .values(lease_owner=None, lease_until=None, **{c: bindparam(f"new_{c}") for c in columns})
+        .values(
+            lease_owner=None,
+            lease_until=None,
+            **{c: bindparam(f"new_{c}", type_=d.c[c].type) for c in columns},
+        )
     )

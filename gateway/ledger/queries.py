@@ -15,6 +15,7 @@ from sqlalchemy import Numeric, and_, bindparam, cast, func, insert, or_, select
 from sqlalchemy.engine import Connection
 
 from . import schema as t
+from .direct import Direct
 from .states import InvoiceStatus
 
 
@@ -426,14 +427,13 @@ def _sending_material(
     conn: Connection, invoice_id: str
 ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     params = {"invoice_id": invoice_id}
-    invoice = conn.execute(_INVOICE, params).mappings().first()
-    documents = conn.execute(_DOCUMENTS, params).mappings()
-    return (dict(invoice) if invoice else None), [dict(r) for r in documents]
+    invoice = _INVOICE.rows(conn, params)
+    return (invoice[0] if invoice else None), _DOCUMENTS.rows(conn, params)
 
 
-# Built once: the worker reads these for every delivery (see rows.py on why).
-_INVOICE = select(t.invoices).where(t.invoices.c.id == bindparam("invoice_id"))
-_DOCUMENTS = (
+# The worker reads these for every delivery: ``Direct`` statements (see direct.py on why).
+_INVOICE = Direct(select(t.invoices).where(t.invoices.c.id == bindparam("invoice_id")))
+_DOCUMENTS = Direct(
     select(t.documents.c.kind, t.documents.c.media_type, t.documents.c.filename, t.blobs.c.content)
     .join(t.blobs, t.blobs.c.sha256 == t.documents.c.sha256)
     .where(t.documents.c.invoice_id == bindparam("invoice_id"))

@@ -13,9 +13,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, insert, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from . import schema as t
+from .direct import Direct
 from .ids import new_id, now
 from .states import WEBHOOK_EVENTS, DeliveryStatus, EventType
 
@@ -108,14 +111,25 @@ def receivable_row(
     }
 
 
-# Statements on the per-invoice hot path are built once: SQLAlchemy spends several times longer
-# building and keying a statement than SQLite spends running it.
-_INSERT_DELIVERY = insert(t.deliveries)
-_INSERT_EVENT = insert(t.events).returning(t.events.c.id)
-_ENDPOINTS_OF = select(t.webhook_endpoints.c.id, t.webhook_endpoints.c.events).where(
-    t.webhook_endpoints.c.tenant_id == bindparam("tenant_id"),
-    t.webhook_endpoints.c.active == 1,
+# The per-invoice writes run as ``Direct`` statements (see direct.py on why).
+_INSERT_DELIVERY = Direct.insert(t.deliveries)
+_INSERT_EVENT = Direct.insert(t.events)
+_INSERT_EVENT_RETURNING_ID = Direct(
+    insert(t.events)
+    .values({c.name: bindparam(c.name, type_=c.type) for c in t.events.columns if c.name != "id"})
+    .returning(t.events.c.id)
 )
+_INSERT_OUTBOX = Direct.insert(t.webhook_outbox)
+_ENDPOINTS_OF = Direct(
+    select(t.webhook_endpoints.c.id, t.webhook_endpoints.c.events).where(
+        t.webhook_endpoints.c.tenant_id == bindparam("tenant_id"),
+        t.webhook_endpoints.c.active == 1,
+    )
+)
+_UPSERT_BLOB = {
+    "sqlite": Direct(sqlite_insert(t.blobs).on_conflict_do_nothing()),
+    "postgresql": Direct(postgresql_insert(t.blobs).on_conflict_do_nothing()),
+}
 
 
 def insert_delivery(
@@ -129,8 +143,12 @@ def insert_delivery(
     reminder_id: str | None = None,
 ) -> str:
     row = delivery_row(tenant_id, invoice_id, channel, position, due, reminder_id=reminder_id)
-    conn.execute(_INSERT_DELIVERY, row)
+    _INSERT_DELIVERY.run(conn, row)
     return row["id"]
+
+
+def insert_deliveries(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    _INSERT_DELIVERY.many(conn, rows)
 
 
 def insert_event(
@@ -144,45 +162,74 @@ def insert_event(
 ) -> int:
     """Append an event to the log and queue its webhooks; the event's id."""
     row = event_row(tenant_id, invoice_id, kind, detail, delivery_id=delivery_id)
-    event_id = conn.execute(_INSERT_EVENT, row).scalar_one()
-    fan_out(conn, [(row, event_id)])
+    event_id = _INSERT_EVENT_RETURNING_ID.rows(conn, row)[0]["id"]
+    _queue_webhooks(conn, [(row, event_id)], _subscribers(conn, [row]))
     return event_id
+
+
+def append_events(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Append events to the log, in order, and queue their webhooks. An event's id is read back
+    only when a webhook endpoint subscribes to it (its outbox row points at the event); the rest
+    are written in one driver call per run."""
+    subscribers = _subscribers(conn, rows)
+    queued: list[tuple[Mapping[str, Any], int]] = []
+    plain: list[Mapping[str, Any]] = []
+    for row, endpoints in zip(rows, subscribers, strict=True):
+        if not endpoints:
+            plain.append(row)
+            continue
+        _INSERT_EVENT.many(conn, plain)
+        plain = []
+        queued.append((row, _INSERT_EVENT_RETURNING_ID.rows(conn, row)[0]["id"]))
+    _INSERT_EVENT.many(conn, plain)
+    _queue_webhooks(conn, queued, [s for s in subscribers if s])
 
 
 def store_blobs(conn: Connection, blobs: Mapping[str, bytes]) -> None:
     """Content-addressed: equal bytes are stored once (a concurrent duplicate is a no-op)."""
-    if not blobs:
-        return
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
-    conn.execute(
-        upsert(t.blobs).on_conflict_do_nothing(),
-        [{"sha256": digest, "content": content} for digest, content in blobs.items()],
+    _UPSERT_BLOB[conn.dialect.name].many(
+        conn, [{"sha256": digest, "content": content} for digest, content in blobs.items()]
     )
 
 
-def fan_out(conn: Connection, events: Sequence[tuple[Mapping[str, Any], int]]) -> None:
-    """Queue webhook deliveries for the events (row, id) that tenants' endpoints subscribe to."""
-    endpoints_of: dict[str, list[Any]] = {}
-    outbox = []
-    for row, event_id in events:
+def _subscribers(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> list[list[str]]:
+    """For each event row, the ids of the tenant's active endpoints subscribed to its type."""
+    endpoints_of: dict[str, list[dict]] = {}
+    out = []
+    for row in rows:
         if row["type"] not in WEBHOOK_EVENTS:
+            out.append([])
             continue
         tenant_id = row["tenant_id"]
         if tenant_id not in endpoints_of:
-            endpoints_of[tenant_id] = conn.execute(_ENDPOINTS_OF, {"tenant_id": tenant_id}).all()
-        outbox.extend(
+            endpoints_of[tenant_id] = _ENDPOINTS_OF.rows(conn, {"tenant_id": tenant_id})
+        out.append(
+            [
+                endpoint["id"]
+                for endpoint in endpoints_of[tenant_id]
+                if not endpoint["events"] or row["type"] in endpoint["events"]
+            ]
+        )
+    return out
+
+
+def _queue_webhooks(
+    conn: Connection,
+    events: Sequence[tuple[Mapping[str, Any], int]],
+    subscribers: Sequence[Sequence[str]],
+) -> None:
+    """Outbox rows: one per event (row, id) and subscribed endpoint."""
+    _INSERT_OUTBOX.many(
+        conn,
+        [
             {
-                "tenant_id": tenant_id,
-                "endpoint_id": endpoint.id,
+                "tenant_id": row["tenant_id"],
+                "endpoint_id": endpoint_id,
                 "event_id": event_id,
                 "attempts": 0,
                 "next_attempt_at": now(),
             }
-            for endpoint in endpoints_of[tenant_id]
-            if not endpoint.events or row["type"] in endpoint.events
-        )
-    if outbox:
-        conn.execute(insert(t.webhook_outbox), outbox)
+            for (row, event_id), endpoints in zip(events, subscribers, strict=True)
+            for endpoint_id in endpoints
+        ],
+    )
