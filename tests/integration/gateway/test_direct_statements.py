@@ -1,0 +1,89 @@
+"""Direct statements store and read exactly what SQLAlchemy's own execution does, on both backends."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+from sqlalchemy import bindparam, insert, select, update
+
+from gateway.ledger import schema as t
+from gateway.ledger.direct import Direct
+
+_EVENT_BY_TYPE = Direct(
+    select(t.events.c.id, t.events.c.detail, t.events.c.at).where(
+        t.events.c.type == bindparam("type")
+    )
+)
+
+
+async def test_rows_written_directly_read_back_through_sqlalchemy_and_the_other_way(ledger):
+    tenant, _ = await ledger.create_tenant("t")
+    stockholm = timezone(timedelta(hours=1))
+    at = datetime(2026, 11, 23, 13, 5, 7, 123456, tzinfo=stockholm)
+    detail = {"amount": "12.50", "nested": {"list": [1, None, "å"]}, "none": None}
+
+    def write_directly(conn):
+        Direct.insert(t.events).many(
+            conn,
+            [
+                {
+                    "tenant_id": tenant.id,
+                    "invoice_id": None,
+                    "delivery_id": None,
+                    "type": "direct",
+                    "detail": detail,
+                    "at": at,
+                }
+            ],
+        )
+        conn.execute(
+            insert(t.events).values(tenant_id=tenant.id, type="sqlalchemy", detail=detail, at=at)
+        )
+
+    await ledger.write(write_directly)
+
+    def read_both(conn):
+        through_sqlalchemy = conn.execute(
+            select(t.events.c.detail, t.events.c.at).where(t.events.c.type == "direct")
+        ).one()
+        directly = _EVENT_BY_TYPE.rows(conn, {"type": "sqlalchemy"})
+        return through_sqlalchemy, directly
+
+    through_sqlalchemy, directly = await ledger.read(read_both)
+    assert through_sqlalchemy.detail == detail
+    assert through_sqlalchemy.at == at and through_sqlalchemy.at.tzinfo is not None
+    assert len(directly) == 1
+    assert directly[0]["detail"] == detail
+    assert directly[0]["at"] == at and directly[0]["at"].utcoffset() == timedelta(0)
+
+
+async def test_literals_in_a_statement_and_rowcount_of_an_update(ledger):
+    tenant, _ = await ledger.create_tenant("t")
+    when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+    def insert_two(conn):
+        for kind in ("a", "b"):
+            Direct.insert(t.events).run(
+                conn, {"tenant_id": tenant.id, "type": kind, "detail": {}, "at": when}
+            )
+
+    await ledger.write(insert_two)
+    # "a" is a literal compiled into the statement; only the bound values change per call.
+    retype = Direct(
+        update(t.events)
+        .where(t.events.c.type == "a", t.events.c.tenant_id == bindparam("tenant_id"))
+        .values(type=bindparam("new_type"))
+    )
+    changed = await ledger.write(
+        lambda conn: retype.run(conn, {"tenant_id": tenant.id, "new_type": "c"}).rowcount
+    )
+    assert changed == 1
+    kinds = await ledger.read(
+        lambda conn: sorted(
+            r["type"]
+            for r in Direct(
+                select(t.events.c.type).where(t.events.c.tenant_id == bindparam("tenant_id"))
+            ).rows(conn, {"tenant_id": tenant.id})
+        )
+    )
+    assert kinds == ["b", "c"]
