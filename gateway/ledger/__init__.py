@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import secrets
 import time
@@ -85,6 +86,7 @@ class Ledger(
         # Hot-path writes on SQLite run whole in one thread on the stdlib driver, and hot-path
         # reads on the loop: aiosqlite would hop between threads for every statement and fetch.
         self._sqlite_sync = sqlite_sync
+        self._loop_reader: Connection | None = None
         self._writer_thread = ThreadPoolExecutor(1, thread_name_prefix="ledger-writer")
         self._acceptances = GroupCommit(self.accept_many, max_batch=MAX_BATCH)
         self._key_cache: dict[str, tuple[Tenant, float]] = {}
@@ -117,9 +119,20 @@ class Ledger(
             async with self.engine.connect() as conn:
                 return await conn.run_sync(work, *args)
         # On the event loop itself: a WAL reader never waits for a writer, and these reads take
-        # tens of microseconds, less than handing them to a thread and back would cost.
-        with self._sqlite_sync.connect() as conn:
-            return work(conn, *args)
+        # tens of microseconds, less than handing them to a thread and back would cost. One
+        # connection is kept for them: a pool checkout and its reset cost more than the read.
+        conn = self._loop_reader
+        if conn is None:
+            conn = self._loop_reader = self._sqlite_sync.connect()
+        try:
+            result = work(conn, *args)
+        except BaseException:
+            self._loop_reader = None
+            conn.close()
+            raise
+        if conn.in_transaction():  # ends the read: no snapshot outlives it
+            conn.rollback()
+        return result
 
     def _write_in_thread(self, work: Callable[..., R], args: tuple[Any, ...]) -> R:
         assert self._sqlite_sync is not None
@@ -151,6 +164,9 @@ class Ledger(
     async def aclose(self) -> None:
         await self._acceptances.aclose()
         self._writer_thread.shutdown()
+        if self._loop_reader is not None:
+            self._loop_reader.close()
+            self._loop_reader = None
         if self._sqlite_sync is not None:
             self._sqlite_sync.dispose()
         await self.engine.dispose()
@@ -341,20 +357,19 @@ def _key_row(conn: Connection, prefix: str) -> Any:
     ).first()
 
 
-_RECIPIENT = Direct(
-    select(t.recipients).where(
-        t.recipients.c.tenant_id == bindparam("tenant_id"), t.recipients.c.key == bindparam("key")
-    )
-)
-
-
 def _recipient(conn: Connection, tenant_id: str, keys: Sequence[str]) -> dict[str, Any] | None:
     """The directory entry for the first of ``keys`` that has one."""
-    for key in keys:
-        rows = _RECIPIENT.rows(conn, {"tenant_id": tenant_id, "key": key})
-        if rows:
-            return rows[0]
-    return None
+    params = {"tenant_id": tenant_id, **{f"key{n}": key for n, key in enumerate(keys)}}
+    by_key = {row["key"]: row for row in _recipients_by_key(len(keys)).rows(conn, params)}
+    return next((by_key[k] for k in keys if k in by_key), None)
+
+
+@functools.cache
+def _recipients_by_key(count: int) -> Direct:
+    """One statement per number of keys; an invoice's buyer has one to three."""
+    r = t.recipients
+    keys = [bindparam(f"key{n}") for n in range(count)]
+    return Direct(select(r).where(r.c.tenant_id == bindparam("tenant_id"), r.c.key.in_(keys)))
 
 
 def _sqlite_sync(engine: AsyncEngine) -> Engine | None:
