@@ -194,7 +194,7 @@ def create_postgres_db() -> str:
 
 async def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--count", type=int, default=8000)
+    parser.add_argument("--count", type=int, default=20000)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument(
         "--postgres", action="store_true", help="the server on a fresh PostgreSQL database"

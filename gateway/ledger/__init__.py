@@ -14,9 +14,9 @@ import hashlib
 import secrets
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, create_engine, func, insert, select, update
@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from . import schema as t
 from .acceptance import MAX_BATCH, Acceptance, AcceptanceLedger, AcceptResult, RenderedDocument
+from .checkpoints import Checkpointer
 from .deliveries import Claim, DeliveryLedger, EvidenceItem
 from .direct import Direct
 from .group_commit import GroupCommit
@@ -33,6 +34,7 @@ from .ids import new_id, now
 from .inbox import InboxLedger
 from .migrations import migrate
 from .mls import MlsLedger
+from .process_lock import ProcessLock
 from .queries import QueryLedger
 from .receivables import ReceivableLedger
 from .reminders import ReminderLedger
@@ -80,14 +82,17 @@ class Ledger(
     def __init__(self, engine: AsyncEngine, sqlite_sync: Engine | None = None) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
-        # SQLite has one writer at a time: aiosqlite transactions queue here rather than in
-        # SQLite's busy handler, which sleeps and polls.
+        # SQLite has one writer at a time. In this process writers queue on an asyncio lock, across
+        # processes on a file lock (see process_lock.py), never in SQLite's polling busy handler.
         self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
-        # Hot-path writes on SQLite run whole in one thread on the stdlib driver, and hot-path
-        # reads on the loop: aiosqlite would hop between threads for every statement and fetch.
+        # Hot-path reads and writes on SQLite run on the event loop on the stdlib driver:
+        # aiosqlite would hop between threads for every statement and fetch.
         self._sqlite_sync = sqlite_sync
         self._loop_reader: Connection | None = None
-        self._writer_thread = ThreadPoolExecutor(1, thread_name_prefix="ledger-writer")
+        self._process_lock = (
+            ProcessLock(Path(f"{sqlite_sync.url.database}-writer.lock")) if sqlite_sync else None
+        )
+        self._checkpointer = Checkpointer(sqlite_sync.url.database) if sqlite_sync else None
         self._acceptances = GroupCommit(self.accept_many, max_batch=MAX_BATCH)
         self._key_cache: dict[str, tuple[Tenant, float]] = {}
 
@@ -98,20 +103,27 @@ class Ledger(
             async with self.engine.begin() as conn:
                 yield conn
             return
-        async with self._write_lock, self.engine.begin() as conn:
+        async with self._write_lock, self._writing(), self.engine.begin() as conn:
             yield conn
+
+    def _writing(self) -> contextlib.AbstractAsyncContextManager[None]:
+        return self._process_lock or contextlib.nullcontext()
 
     async def write(self, work: Callable[..., R], *args: Any) -> R:
         """Run ``work(conn, *args)``, synchronous code, as one write transaction."""
         if self._sqlite_sync is None:
             async with self.transaction() as conn:
                 return await conn.run_sync(work, *args)
-        # No asyncio lock here: the one writer thread runs these one after another, and handing
-        # a lock from waiter to waiter would cost an event-loop turn per write. Against the
-        # occasional ``transaction()`` on aiosqlite, SQLite's own lock and busy timeout serialise.
-        return await asyncio.get_running_loop().run_in_executor(
-            self._writer_thread, self._write_in_thread, work, args
-        )
+        # On the event loop itself, once this process and then this database's writer lock are
+        # held: a transaction runs a few milliseconds at most, and in a thread it held SQLite's
+        # lock while waiting for the GIL at every statement, which made the other processes wait.
+        assert self._write_lock is not None
+        async with self._write_lock, self._writing():
+            with self._sqlite_sync.begin() as conn:
+                result = work(conn, *args)
+        assert self._checkpointer is not None
+        self._checkpointer.after_commit()
+        return result
 
     async def read(self, work: Callable[..., R], *args: Any) -> R:
         """Run ``work(conn, *args)``, synchronous code that only reads."""
@@ -133,11 +145,6 @@ class Ledger(
         if conn.in_transaction():  # ends the read: no snapshot outlives it
             conn.rollback()
         return result
-
-    def _write_in_thread(self, work: Callable[..., R], args: tuple[Any, ...]) -> R:
-        assert self._sqlite_sync is not None
-        with self._sqlite_sync.begin() as conn:
-            return work(conn, *args)
 
     @classmethod
     async def open(cls, url: str, *, create: bool = True) -> Ledger:
@@ -163,7 +170,10 @@ class Ledger(
 
     async def aclose(self) -> None:
         await self._acceptances.aclose()
-        self._writer_thread.shutdown()
+        if self._process_lock is not None:
+            self._process_lock.close()
+        if self._checkpointer is not None:
+            self._checkpointer.close()
         if self._loop_reader is not None:
             self._loop_reader.close()
             self._loop_reader = None
@@ -383,7 +393,13 @@ def _sqlite_sync(engine: AsyncEngine) -> Engine | None:
         pool_size=5,
     )
     sa_event.listen(sync, "connect", _sqlite_pragmas)
+    sa_event.listen(sync, "connect", _no_autocheckpoint)
     return sync
+
+
+def _no_autocheckpoint(dbapi_connection, _record) -> None:
+    """Commits on the event loop do not checkpoint (see checkpoints.py)."""
+    dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
