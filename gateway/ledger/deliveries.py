@@ -372,22 +372,25 @@ def _claim_statement(dialect: str, limit: int) -> Direct:
     )
 
 
-_FIRST_ATTEMPT = Direct(
-    update(t.deliveries)
-    .where(t.deliveries.c.id == bindparam("delivery_id"), t.deliveries.c.first_attempt_at.is_(None))
-    .values(first_attempt_at=bindparam("when", type_=t.deliveries.c.first_attempt_at.type))
-)
-_IN_PROGRESS = Direct(
-    update(t.invoices)
-    .where(
-        t.invoices.c.id == bindparam("invoice_id"),
-        t.invoices.c.status == InvoiceStatus.ACCEPTED,
+@functools.cache
+def _started(count: int) -> tuple[Direct, Direct]:
+    """For ``count`` claimed deliveries: their first attempt's time, their invoices in progress."""
+    d, i = t.deliveries, t.invoices
+    when = bindparam("when", type_=d.c.updated_at.type)
+    deliveries = [bindparam(f"delivery{n}") for n in range(count)]
+    invoices = [bindparam(f"invoice{n}") for n in range(count)]
+    return (
+        Direct(
+            update(d)
+            .where(d.c.id.in_(deliveries), d.c.first_attempt_at.is_(None))
+            .values(first_attempt_at=when)
+        ),
+        Direct(
+            update(i)
+            .where(i.c.id.in_(invoices), i.c.status == InvoiceStatus.ACCEPTED)
+            .values(status=InvoiceStatus.IN_PROGRESS, updated_at=when)
+        ),
     )
-    .values(
-        status=InvoiceStatus.IN_PROGRESS,
-        updated_at=bindparam("when", type_=t.invoices.c.updated_at.type),
-    )
-)
 
 
 def _claim(
@@ -395,7 +398,12 @@ def _claim(
 ) -> list[dict[str, Any]]:
     """Lease the due deliveries; their invoices are now in progress. One write transaction."""
     rows = claim.rows(conn, {"worker": worker, "when": when, "until": until})
-    for row in rows:
-        _FIRST_ATTEMPT.run(conn, {"delivery_id": row["id"], "when": when})
-        _IN_PROGRESS.run(conn, {"invoice_id": row["invoice_id"], "when": when})
+    if rows:
+        first_attempt, in_progress = _started(len(rows))
+        params: dict[str, Any] = {"when": when}
+        for n, row in enumerate(rows):
+            params[f"delivery{n}"] = row["id"]
+            params[f"invoice{n}"] = row["invoice_id"]
+        first_attempt.run(conn, params)
+        in_progress.run(conn, params)
     return rows
