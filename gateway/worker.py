@@ -73,6 +73,11 @@ class Worker:
     async def run(self) -> None:
         log.info("worker started", extra={"worker": self.name})
         while not self._stopping.is_set():
+            if len(self._tasks) >= self.settings.worker.concurrency:
+                # Every slot is busy: claim again as soon as one frees up, not a poll later
+                # (that capped a busy worker at ``concurrency`` deliveries per poll interval).
+                await asyncio.wait(set(self._tasks), return_when=asyncio.FIRST_COMPLETED)
+                continue
             claimed = await self.run_once()
             if not claimed:
                 with contextlib.suppress(TimeoutError):
@@ -82,7 +87,6 @@ class Worker:
         """Claim what is due (as far as free slots allow) and start sending it."""
         free = self.settings.worker.concurrency - len(self._tasks)
         if free <= 0:
-            await asyncio.sleep(0.01)
             return 0
         claims = await self.ledger.claim_due(
             self.name,

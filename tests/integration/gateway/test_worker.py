@@ -179,3 +179,28 @@ async def test_watchdog_flags_overdue_once(ledger):
     assert await watchdog.sweep(ledger, settings) == 0
     types = [e["type"] for e in await ledger.events(tenant.id, invoice_id)]
     assert types.count("invoice.overdue") == 1
+
+
+async def test_a_busy_worker_claims_again_as_soon_as_a_slot_frees_up(ledger):
+    import asyncio
+
+    tenant, _ = await ledger.create_tenant("t")
+    channel = MemoryChannel("first")
+    settings = Settings(
+        channels={"first": {"max_attempts": 3, "sla_seconds": 3600}},
+        # A long poll interval: a busy worker must not wait for it between its batches.
+        worker=WorkerSettings(concurrency=2, batch=2, lease_seconds=30, poll_seconds=30),
+    )
+    worker = Worker(ledger, {"first": channel}, settings)
+    for n in range(12):
+        await _accept(ledger, tenant.id, plan=("first",), key=f"k{n}")
+    running = asyncio.create_task(worker.run())
+    try:
+        for _ in range(200):
+            if len(channel.sent) == 12:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        await worker.stop()
+        await running
+    assert len(channel.sent) == 12
