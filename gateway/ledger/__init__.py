@@ -28,7 +28,7 @@ from . import schema as t
 from .acceptance import MAX_BATCH, Acceptance, AcceptanceLedger, AcceptResult, RenderedDocument
 from .checkpoints import Checkpointer
 from .deliveries import Claim, DeliveryLedger, EvidenceItem
-from .direct import Direct
+from .direct import Direct, numbered, numbered_binds
 from .group_commit import GroupCommit
 from .ids import new_id, now
 from .inbox import InboxLedger
@@ -353,8 +353,8 @@ class Ledger(
         detail: Mapping[str, Any],
         *,
         delivery_id: str | None = None,
-    ) -> int:
-        return await conn.run_sync(
+    ) -> None:
+        await conn.run_sync(
             insert_event, tenant_id, invoice_id, kind, detail, delivery_id=delivery_id
         )
 
@@ -369,7 +369,7 @@ def _key_row(conn: Connection, prefix: str) -> Any:
 
 def _recipient(conn: Connection, tenant_id: str, keys: Sequence[str]) -> dict[str, Any] | None:
     """The directory entry for the first of ``keys`` that has one."""
-    params = {"tenant_id": tenant_id, **{f"key{n}": key for n, key in enumerate(keys)}}
+    params = {"tenant_id": tenant_id, **numbered("key", keys)}
     by_key = {row["key"]: row for row in _recipients_by_key(len(keys)).rows(conn, params)}
     return next((by_key[k] for k in keys if k in by_key), None)
 
@@ -378,7 +378,7 @@ def _recipient(conn: Connection, tenant_id: str, keys: Sequence[str]) -> dict[st
 def _recipients_by_key(count: int) -> Direct:
     """One statement per number of keys; an invoice's buyer has one to three."""
     r = t.recipients
-    keys = [bindparam(f"key{n}") for n in range(count)]
+    keys = numbered_binds("key", count)
     return Direct(select(r).where(r.c.tenant_id == bindparam("tenant_id"), r.c.key.in_(keys)))
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from . import schema as t
-from .direct import Direct
+from .direct import Direct, numbered, numbered_binds
 from .ids import new_id, now
 from .rows import (
     append_events,
@@ -135,7 +135,7 @@ def _prior(conn: Connection, batch: Sequence[Acceptance]) -> dict[tuple[str, str
         keys_by_tenant.setdefault(a.tenant_id, set()).add(a.idempotency_key)
     found: dict[tuple[str, str], _Prior] = {}
     for tenant_id, keys in keys_by_tenant.items():
-        params = {"tenant_id": tenant_id, **{f"key{n}": key for n, key in enumerate(keys)}}
+        params = {"tenant_id": tenant_id, **numbered("key", keys)}
         for row in _prior_by_keys(len(keys)).rows(conn, params):
             found[(tenant_id, row["idempotency_key"])] = _Prior(
                 row["id"], row["body_hash"], row["status"]
@@ -150,7 +150,7 @@ def _prior_by_keys(count: int) -> Direct:
     return Direct(
         select(i.c.idempotency_key, i.c.id, i.c.body_hash, i.c.status).where(
             i.c.tenant_id == bindparam("tenant_id"),
-            i.c.idempotency_key.in_([bindparam(f"key{n}") for n in range(count)]),
+            i.c.idempotency_key.in_(numbered_binds("key", count)),
         )
     )
 

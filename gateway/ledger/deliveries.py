@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import outcomes
 from . import schema as t
-from .direct import Direct
+from .direct import Direct, numbered, numbered_binds
 from .outcomes import Claim, EvidenceItem
 from .states import DeliveryStatus, EventType, InvoiceStatus
 
@@ -377,8 +377,8 @@ def _started(count: int) -> tuple[Direct, Direct]:
     """For ``count`` claimed deliveries: their first attempt's time, their invoices in progress."""
     d, i = t.deliveries, t.invoices
     when = bindparam("when", type_=d.c.updated_at.type)
-    deliveries = [bindparam(f"delivery{n}") for n in range(count)]
-    invoices = [bindparam(f"invoice{n}") for n in range(count)]
+    deliveries = numbered_binds("delivery", count)
+    invoices = numbered_binds("invoice", count)
     return (
         Direct(
             update(d)
@@ -400,10 +400,11 @@ def _claim(
     rows = claim.rows(conn, {"worker": worker, "when": when, "until": until})
     if rows:
         first_attempt, in_progress = _started(len(rows))
-        params: dict[str, Any] = {"when": when}
-        for n, row in enumerate(rows):
-            params[f"delivery{n}"] = row["id"]
-            params[f"invoice{n}"] = row["invoice_id"]
+        params = {
+            "when": when,
+            **numbered("delivery", (row["id"] for row in rows)),
+            **numbered("invoice", (row["invoice_id"] for row in rows)),
+        }
         first_attempt.run(conn, params)
         in_progress.run(conn, params)
     return rows

@@ -11,13 +11,13 @@ caller's transaction on the caller's connection.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table, bindparam, insert
 from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.sql.expression import Executable
+from sqlalchemy.sql.expression import BindParameter, Executable
 
 Processor = Callable[[Any], Any] | None
 _GIVEN = object()  #: a bind parameter whose value each call supplies
@@ -57,11 +57,7 @@ class Direct:
 
     def run(self, conn: Connection, values: Mapping[str, Any] | None = None) -> Any:
         """Execute once; the driver's cursor (for ``rowcount``, ``lastrowid`` or RETURNING)."""
-        values = values or {}
-        compiled = self._for(conn.dialect, values)
-        cursor = _cursor(conn)
-        cursor.execute(compiled.sql, compiled.params(values))
-        return cursor
+        return self._execute(conn, values or {})[1]
 
     def many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         """Execute once per row, in one driver call (every row names the same columns)."""
@@ -72,10 +68,7 @@ class Direct:
 
     def rows(self, conn: Connection, values: Mapping[str, Any] | None = None) -> list[dict]:
         """A SELECT's (or RETURNING's) rows as dicts by column name, through the column types."""
-        values = values or {}
-        compiled = self._for(conn.dialect, values)
-        cursor = _cursor(conn)
-        cursor.execute(compiled.sql, compiled.params(values))
+        compiled, cursor = self._execute(conn, values or {})
         return [
             {
                 name: (process(value) if process else value)
@@ -83,6 +76,12 @@ class Direct:
             }
             for raw in cursor.fetchall()
         ]
+
+    def _execute(self, conn: Connection, values: Mapping[str, Any]) -> tuple[_Compiled, Any]:
+        compiled = self._for(conn.dialect, values)
+        cursor = _cursor(conn)
+        cursor.execute(compiled.sql, compiled.params(values))
+        return compiled, cursor
 
     def _for(self, dialect: Dialect, values: Mapping[str, Any]) -> _Compiled:
         columns = tuple(values) if self._table is not None else ()
@@ -96,6 +95,17 @@ class Direct:
             assert statement is not None
             compiled = self._compiled[(dialect.name, columns)] = _compile(statement, dialect)
         return compiled
+
+
+def numbered_binds(name: str, count: int) -> list[BindParameter[Any]]:
+    """``count`` parameters ``name0``, ``name1`` …: an IN list of a fixed length, so that a
+    statement compiled for that length serves every call (see ``numbered``)."""
+    return [bindparam(f"{name}{n}") for n in range(count)]
+
+
+def numbered(name: str, values: Iterable[Any]) -> dict[str, Any]:
+    """The values for ``numbered_binds(name, count)``, one per value, in order."""
+    return {f"{name}{n}": value for n, value in enumerate(values)}
 
 
 def _compile(statement: Executable, dialect: Dialect) -> _Compiled:

@@ -1,7 +1,7 @@
 """What a delivery attempt's outcome does to the ledger, as plain functions on one connection.
 
 Each public function is the whole of one outcome's transaction; ``DeliveryLedger`` runs it through
-``Ledger.write`` (on SQLite: in the writer thread, in one hop). Every write is guarded by the lease
+``Ledger.write``. Every write is guarded by the lease
 (``lease_owner`` = this worker), so a stale worker whose lease was taken over can never overwrite
 the newer attempt's outcome: the function then returns False and writes nothing.
 """

@@ -1,7 +1,7 @@
 """Rows and writes shared by accepting, retrying and reminding, each built in one place.
 
-The writes are plain functions on a synchronous connection: a batch runs them in the SQLite
-writer thread, an async caller through ``AsyncConnection.run_sync``.
+The writes are plain functions on a synchronous connection: ``Ledger.write`` runs them as one
+transaction, an async caller through ``AsyncConnection.run_sync``.
 """
 
 from __future__ import annotations
@@ -114,6 +114,7 @@ def receivable_row(
 # The per-invoice writes run as ``Direct`` statements (see direct.py on why).
 _INSERT_DELIVERY = Direct.insert(t.deliveries)
 _INSERT_EVENT = Direct.insert(t.events)
+#: for an event a webhook endpoint subscribes to: its outbox row needs the id
 _INSERT_EVENT_RETURNING_ID = Direct(
     insert(t.events)
     .values({c.name: bindparam(c.name, type_=c.type) for c in t.events.columns if c.name != "id"})
@@ -159,12 +160,9 @@ def insert_event(
     detail: Mapping[str, Any],
     *,
     delivery_id: str | None = None,
-) -> int:
-    """Append an event to the log and queue its webhooks; the event's id."""
-    row = event_row(tenant_id, invoice_id, kind, detail, delivery_id=delivery_id)
-    event_id = _INSERT_EVENT_RETURNING_ID.rows(conn, row)[0]["id"]
-    _queue_webhooks(conn, [(row, event_id)], _subscribers(conn, [row]))
-    return event_id
+) -> None:
+    """Append an event to the log and queue its webhooks."""
+    append_events(conn, [event_row(tenant_id, invoice_id, kind, detail, delivery_id=delivery_id)])
 
 
 def append_events(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
