@@ -3,6 +3,9 @@
 The development default, and a real hand-off for deployments whose next hop picks files up.
 Files are written atomically (temporary name, then rename) and named by the delivery's stable
 message id, so a retry of the same delivery replaces its own file instead of adding a second.
+A receipt is returned only once its files and their names are on disk (file and folder fsynced).
+Deliveries sent at the same time are written in one trip to a thread, whose folder fsync they
+share.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ class SpoolChannel:
     def __init__(self, folder: Path, document: str | None = None) -> None:
         self.folder = folder
         self.document = document
+        self._waiting: list[tuple[_Files, asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
 
     async def send(self, envelope: Envelope) -> Receipt:
         kinds = [self.document] if self.document else list(PREFERRED)
@@ -46,8 +51,7 @@ class SpoolChannel:
         body = json.dumps(receipt, indent=2).encode()
         files = ((f"{stem}{suffix}", doc.content), (f"{stem}.receipt.json", body))
         try:
-            # fsync blocks for milliseconds: in a thread, so the event loop keeps serving.
-            await asyncio.to_thread(self._write, files)
+            await self._written(files)
         except OSError as exc:
             raise LocalConfigurationError(
                 f"spool folder {self.folder} is not writable: {exc.strerror}"
@@ -62,10 +66,55 @@ class SpoolChannel:
     async def aclose(self) -> None:
         return None
 
-    def _write(self, files: tuple[tuple[str, bytes], ...]) -> None:
+    async def _written(self, files: _Files) -> None:
+        """Once ``files`` are on disk. fsync blocks for milliseconds, so the writing happens in a
+        thread; whatever is sent while a batch is being written goes together in the next one."""
+        done = asyncio.get_running_loop().create_future()
+        self._waiting.append((files, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_waiting())
+        await done
+
+    async def _write_waiting(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            errors: list[BaseException | None]
+            try:
+                errors = list(await asyncio.to_thread(self._write_all, [f for f, _ in batch]))
+            except Exception as exc:  # the folder itself cannot be made or synced
+                errors = [exc] * len(batch)
+            except BaseException as exc:
+                for _, done in (*batch, *self._waiting):
+                    if not done.done():
+                        done.set_exception(exc)
+                self._waiting.clear()
+                raise
+            for (_, done), error in zip(batch, errors, strict=True):
+                if done.done():
+                    continue
+                if error is None:
+                    done.set_result(None)
+                else:
+                    done.set_exception(error)
+
+    def _write_all(self, batch: list[_Files]) -> list[OSError | None]:
+        """Each delivery's files (the document first: a receipt never names a missing file),
+        then one fsync of the folder for all their names; an error fails its delivery only."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        for name, content in files:  # the document first: a receipt never names a missing file
-            _atomic_write(self.folder / name, content)
+        errors: list[OSError | None] = []
+        for files in batch:
+            try:
+                for name, content in files:
+                    _atomic_write(self.folder / name, content)
+                errors.append(None)
+            except OSError as exc:
+                errors.append(exc)
+        _fsync_folder(self.folder)
+        return errors
+
+
+#: One delivery's files: (name, content), written in this order.
+_Files = tuple[tuple[str, bytes], ...]
 
 
 def _atomic_write(path: Path, content: bytes) -> None:
@@ -75,6 +124,15 @@ def _atomic_write(path: Path, content: bytes) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(temporary, path)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Makes the renames durable: a file's content is fsynced, its new name is the folder's."""
+    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def build(config: Mapping[str, Any], *, settings: Any) -> SpoolChannel:

@@ -32,7 +32,7 @@ from channels import (
     TransientDeliveryError,
 )
 
-from .ledger import Claim, EvidenceItem, Ledger, now
+from .ledger import Claim, EvidenceItem, Ledger, SendingMaterial, now
 from .settings import Settings
 
 log = logging.getLogger("fakturaport.worker")
@@ -94,8 +94,15 @@ class Worker:
             limit=min(free, self.settings.worker.batch),
             lease=self.settings.worker.lease_seconds,
         )
+        # What every claimed delivery sends, read at once. Should the read fail, each delivery
+        # records a failed attempt and is retried like any other.
+        material: dict[str, SendingMaterial] | BaseException
+        try:
+            material = await self.ledger.sending_material([c.invoice_id for c in claims])
+        except Exception as exc:
+            material = exc
         for claim in claims:
-            task = asyncio.create_task(self._deliver(claim))
+            task = asyncio.create_task(self._deliver(claim, material))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         return len(claims)
@@ -109,7 +116,9 @@ class Worker:
         self._stopping.set()
         await self.drain()
 
-    async def _deliver(self, claim: Claim) -> None:
+    async def _deliver(
+        self, claim: Claim, material: dict[str, SendingMaterial] | BaseException
+    ) -> None:
         async with self._slots:
             channel = self.channels.get(claim.channel)
             extra = {
@@ -129,7 +138,9 @@ class Worker:
                 )
                 return
             try:
-                envelope = await self._envelope(claim)
+                if isinstance(material, BaseException):
+                    raise TransientDeliveryError(f"reading what to send failed: {material}")
+                envelope = await self._envelope(claim, material.get(claim.invoice_id))
                 receipt = await channel.send(envelope)
             except DeliveryError as exc:
                 await self._shielded(self._failed(claim, exc))
@@ -190,10 +201,10 @@ class Worker:
             evidence=evidence,
         )
 
-    async def _envelope(self, claim: Claim) -> Envelope:
-        invoice, docs = await self.ledger.sending_material(claim.invoice_id)
-        if invoice is None:
+    async def _envelope(self, claim: Claim, material: SendingMaterial | None) -> Envelope:
+        if material is None:
             raise PermanentDeliveryError(f"invoice {claim.invoice_id} is not in the ledger")
+        invoice, docs = material
         recipient = invoice["recipient"] or {}
         meta = {
             "number": invoice["number"] or "",

@@ -35,7 +35,7 @@ from .inbox import InboxLedger
 from .migrations import migrate
 from .mls import MlsLedger
 from .process_lock import ProcessLock
-from .queries import QueryLedger
+from .queries import QueryLedger, SendingMaterial
 from .receivables import ReceivableLedger
 from .reminders import ReminderLedger
 from .rows import document_row, insert_delivery, insert_event, store_blobs
@@ -53,6 +53,7 @@ __all__ = [
     "EvidenceItem",
     "Ledger",
     "RenderedDocument",
+    "SendingMaterial",
     "Tenant",
     "now",
 ]
@@ -94,6 +95,7 @@ class Ledger(
         )
         self._checkpointer = Checkpointer(sqlite_sync.url.database) if sqlite_sync else None
         self._acceptances = GroupCommit(self.accept_many, max_batch=MAX_BATCH)
+        self._outcomes = GroupCommit(self.write_outcomes, max_batch=MAX_BATCH)
         self._key_cache: dict[str, tuple[Tenant, float]] = {}
 
     @contextlib.asynccontextmanager
@@ -170,6 +172,7 @@ class Ledger(
 
     async def aclose(self) -> None:
         await self._acceptances.aclose()
+        await self._outcomes.aclose()
         if self._process_lock is not None:
             self._process_lock.close()
         if self._checkpointer is not None:

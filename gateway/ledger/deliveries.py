@@ -20,12 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from . import outcomes
 from . import schema as t
 from .direct import Direct, numbered, numbered_binds
-from .outcomes import Claim, EvidenceItem
+from .outcomes import Claim, EvidenceItem, Outcome
 from .states import DeliveryStatus, EventType, InvoiceStatus
 
 
 class DeliveryLedger:
-    """Mixed into ``Ledger``: claims and outcomes."""
+    """Mixed into ``Ledger`` (which provides ``write``, ``read`` and the outcome group committer):
+    claims and outcomes."""
 
     async def claim_due(
         self, worker: str, when: datetime, *, limit: int, lease: float
@@ -58,15 +59,11 @@ class DeliveryLedger:
         pending_confirmation: bool = False,
         report: Mapping[str, str] | None = None,
     ) -> bool:
-        return await self.write(
-            outcomes.delivered,
-            claim,
-            worker,
-            when,
-            remote_id,
-            evidence,
-            pending_confirmation,
-            report or {},
+        return await self._outcomes.submit(
+            Outcome(
+                outcomes.delivered,
+                (claim, worker, when, remote_id, evidence, pending_confirmation, report or {}),
+            )
         )
 
     async def record_retry(
@@ -79,7 +76,9 @@ class DeliveryLedger:
         error: str,
         evidence: Sequence[EvidenceItem] = (),
     ) -> bool:
-        return await self.write(outcomes.retry, claim, worker, when, next_at, error, evidence)
+        return await self._outcomes.submit(
+            Outcome(outcomes.retry, (claim, worker, when, next_at, error, evidence))
+        )
 
     async def record_failure(
         self,
@@ -91,7 +90,13 @@ class DeliveryLedger:
         evidence: Sequence[EvidenceItem] = (),
     ) -> bool:
         """This channel gave up: fall back to the next channel in the plan, or fail the invoice."""
-        return await self.write(outcomes.failure, claim, worker, when, error, evidence)
+        return await self._outcomes.submit(
+            Outcome(outcomes.failure, (claim, worker, when, error, evidence))
+        )
+
+    async def write_outcomes(self, batch: Sequence[Outcome]) -> list[bool]:
+        """Outcomes recorded at the same time share one transaction (see ``group_commit``)."""
+        return await self.write(outcomes.record_all, batch)
 
     async def store_evidence(
         self,

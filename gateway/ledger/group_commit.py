@@ -4,6 +4,9 @@ A database commit costs about the same for one row as for a hundred, and on SQLi
 writer runs at a time, so requests that arrive while a transaction is being written wait for the
 next one together instead of queueing one by one. Nothing is delayed on purpose: a lone request
 is written at once; batches form only under load, as large as the load makes them.
+
+A batch whose write fails is written again one item at a time (its transaction rolled back, so
+nothing of it was kept): a failure reaches only the caller whose item caused it.
 """
 
 from __future__ import annotations
@@ -46,17 +49,37 @@ class GroupCommit(Generic[Item, Result]):
             batch = self._pending[: self._max_batch]
             del self._pending[: self._max_batch]
             try:
-                results = await self._write([item for item, _ in batch])
-            except BaseException as exc:  # every waiter hears of the failure, then it propagates
-                for _, future in batch:
+                await self._write_batch(batch)
+            except BaseException as exc:  # cancelled: nothing more gets written
+                for _, future in (*batch, *self._pending):
                     if not future.done():
                         future.set_exception(exc)
-                if not isinstance(exc, Exception):  # cancelled: nothing more gets written
-                    for _, future in self._pending:
-                        future.set_exception(exc)
-                    self._pending.clear()
-                    raise
-                continue
-            for (_, future), result in zip(batch, results, strict=True):
-                if not future.done():
-                    future.set_result(result)
+                self._pending.clear()
+                raise
+
+    async def _write_batch(self, batch: list[tuple[Item, asyncio.Future[Result]]]) -> None:
+        try:
+            results = await self._write([item for item, _ in batch])
+        except Exception as exc:
+            if len(batch) == 1:
+                _settle(batch[0][1], exception=exc)
+                return
+            for one in batch:
+                await self._write_batch([one])
+            return
+        for (_, future), result in zip(batch, results, strict=True):
+            _settle(future, result=result)
+
+
+def _settle(
+    future: asyncio.Future[Result],
+    *,
+    result: Result | None = None,
+    exception: BaseException | None = None,
+) -> None:
+    if future.done():  # only a cancelled drain settles futures early
+        return
+    if exception is not None:
+        future.set_exception(exception)
+    else:
+        future.set_result(result)  # type: ignore[arg-type]

@@ -1,7 +1,7 @@
 """What a delivery attempt's outcome does to the ledger, as plain functions on one connection.
 
-Each public function is the whole of one outcome's transaction; ``DeliveryLedger`` runs it through
-``Ledger.write``. Every write is guarded by the lease
+Each public function is the whole of one outcome; ``DeliveryLedger`` group-commits the outcomes
+recorded at the same time (``record_all``) through ``Ledger.write``. Every write is guarded by the lease
 (``lease_owner`` = this worker), so a stale worker whose lease was taken over can never overwrite
 the newer attempt's outcome: the function then returns False and writes nothing.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -42,6 +42,19 @@ class EvidenceItem:
     kind: str
     media_type: str
     content: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One outcome to record: ``record(conn, *args)`` (``delivered``, ``retry`` or ``failure``)."""
+
+    record: Callable[..., bool]
+    args: tuple[Any, ...]
+
+
+def record_all(conn: Connection, batch: Sequence[Outcome]) -> list[bool]:
+    """Each outcome in turn, in one transaction: whether each still held its lease."""
+    return [outcome.record(conn, *outcome.args) for outcome in batch]
 
 
 def delivered(

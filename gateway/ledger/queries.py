@@ -6,16 +6,18 @@ Every query takes the tenant id and filters on it: a tenant never reads another'
 from __future__ import annotations
 
 import base64
+import functools
 import json
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Numeric, and_, bindparam, cast, func, insert, or_, select, update
+from sqlalchemy import Numeric, and_, cast, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from . import schema as t
-from .direct import Direct
+from .direct import Direct, numbered, numbered_binds
 from .states import InvoiceStatus
 
 
@@ -213,11 +215,13 @@ class QueryLedger:
             )
         return dict(row) if row else None
 
-    async def sending_material(
-        self, invoice_id: str
-    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-        """What the worker sends: the invoice's row and its stored documents with their bytes."""
-        return await self.read(_sending_material, invoice_id)
+    async def sending_material(self, invoice_ids: Sequence[str]) -> dict[str, SendingMaterial]:
+        """What the worker sends, for each of a claim's invoices (one read for the whole claim):
+        the invoice's row and its stored documents with their bytes. An invoice the ledger does
+        not hold is missing from the answer."""
+        if not invoice_ids:
+            return {}
+        return await self.read(_sending_material, tuple(dict.fromkeys(invoice_ids)))
 
     async def evidence(self, tenant_id: str, invoice_id: str) -> list[dict[str, Any]]:
         e = t.evidence
@@ -423,18 +427,34 @@ class QueryLedger:
             await conn.execute(update(o).where(o.c.id == outbox_id).values(**values))
 
 
-def _sending_material(
-    conn: Connection, invoice_id: str
-) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-    params = {"invoice_id": invoice_id}
-    invoice = _INVOICE.rows(conn, params)
-    return (invoice[0] if invoice else None), _DOCUMENTS.rows(conn, params)
+class SendingMaterial(NamedTuple):
+    invoice: dict[str, Any]
+    documents: list[dict[str, Any]]
 
 
-# The worker reads these for every delivery: ``Direct`` statements (see direct.py on why).
-_INVOICE = Direct(select(t.invoices).where(t.invoices.c.id == bindparam("invoice_id")))
-_DOCUMENTS = Direct(
-    select(t.documents.c.kind, t.documents.c.media_type, t.documents.c.filename, t.blobs.c.content)
-    .join(t.blobs, t.blobs.c.sha256 == t.documents.c.sha256)
-    .where(t.documents.c.invoice_id == bindparam("invoice_id"))
-)
+def _sending_material(conn: Connection, invoice_ids: Sequence[str]) -> dict[str, SendingMaterial]:
+    params = numbered("id", invoice_ids)
+    found = {
+        row["id"]: SendingMaterial(row, [])
+        for row in _invoices_by_id(len(invoice_ids)).rows(conn, params)
+    }
+    for row in _documents_by_invoice(len(invoice_ids)).rows(conn, params):
+        found[row.pop("invoice_id")].documents.append(row)
+    return found
+
+
+# The worker reads these for every claim: ``Direct`` statements (see direct.py on why), one per
+# number of invoices (a claim holds at most the worker's batch).
+@functools.cache
+def _invoices_by_id(count: int) -> Direct:
+    return Direct(select(t.invoices).where(t.invoices.c.id.in_(numbered_binds("id", count))))
+
+
+@functools.cache
+def _documents_by_invoice(count: int) -> Direct:
+    d = t.documents
+    return Direct(
+        select(d.c.invoice_id, d.c.kind, d.c.media_type, d.c.filename, t.blobs.c.content)
+        .join(t.blobs, t.blobs.c.sha256 == d.c.sha256)
+        .where(d.c.invoice_id.in_(numbered_binds("id", count)))
+    )

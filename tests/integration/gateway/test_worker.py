@@ -204,3 +204,62 @@ async def test_a_busy_worker_claims_again_as_soon_as_a_slot_frees_up(ledger):
         await worker.stop()
         await running
     assert len(channel.sent) == 12
+
+
+async def test_outcomes_recorded_together_share_a_transaction_and_fail_only_their_own(ledger):
+    import asyncio
+
+    from gateway.ledger import EvidenceItem
+
+    tenant, _ = await ledger.create_tenant("t")
+    invoices = [await _accept(ledger, tenant.id, plan=("first",), key=f"k{n}") for n in range(5)]
+    claims = await ledger.claim_due("w", now(), limit=10, lease=30)
+    transactions = 0
+    write = ledger.write
+
+    async def counted(work, *args):
+        nonlocal transactions
+        transactions += 1
+        return await write(work, *args)
+
+    ledger.write = counted
+    broken = EvidenceItem("receipt", "application/json", None)  # cannot be stored: no bytes
+    results = await asyncio.gather(
+        *(
+            ledger.record_delivered(
+                claim,
+                "someone-else" if n == 1 else "w",  # a stale lease: refused, not an error
+                now(),
+                remote_id=f"r{n}",
+                evidence=[broken] if n == 2 else [],
+            )
+            for n, claim in enumerate(claims)
+        ),
+        return_exceptions=True,
+    )
+    assert results[0] is True and results[1] is False and results[3:] == [True, True]
+    assert isinstance(results[2], TypeError), "the broken outcome fails alone"
+    # One shared transaction (rolled back by the broken outcome), then one per outcome.
+    assert transactions == 1 + 5
+    statuses = {i: (await ledger.get_invoice(tenant.id, i))["status"] for i in invoices}
+    delivered = {c.invoice_id for n, c in enumerate(claims) if n in (0, 3, 4)}
+    assert {i for i, s in statuses.items() if s == "delivered"} == delivered
+
+
+async def test_a_claims_sending_material_is_read_at_once(ledger):
+    tenant, _ = await ledger.create_tenant("t")
+    first = await _accept(ledger, tenant.id, plan=("first",), key="a")
+    second = await _accept(ledger, tenant.id, plan=("first",), key="b")
+    material = await ledger.sending_material([first, second, first, "no-such-invoice"])
+    assert set(material) == {first, second}, "an unknown invoice is left out"
+    invoice, documents = material[second]
+    assert invoice["id"] == second and invoice["idempotency_key"] == "b"
+    assert documents == [
+        {
+            "kind": "ubl",
+            "media_type": "application/xml",
+            "filename": None,
+            "content": b"<Invoice/>",
+        }
+    ]
+    assert await ledger.sending_material([]) == {}

@@ -1,4 +1,5 @@
-"""Group commit: concurrent submissions share writes, keep their order, and all hear of a failure."""
+"""Group commit: concurrent submissions share writes, keep their order, and a failure reaches
+only the caller whose item caused it."""
 
 from __future__ import annotations
 
@@ -47,6 +48,23 @@ async def test_a_failed_write_fails_its_batch_only():
     group = GroupCommit(write, max_batch=1)
     results = await asyncio.gather(*(group.submit(n) for n in range(5)), return_exceptions=True)
     assert [type(r) for r in results] == [int, int, int, RuntimeError, int]
+
+
+async def test_a_failing_item_fails_alone_and_the_rest_of_its_batch_is_written_again():
+    written: list[list[int]] = []
+
+    async def write(items):
+        await asyncio.sleep(0)
+        if 3 in items:
+            raise RuntimeError("value out of range")
+        written.append(list(items))
+        return [item * 10 for item in items]
+
+    group = GroupCommit(write, max_batch=10)
+    results = await asyncio.gather(*(group.submit(n) for n in range(5)), return_exceptions=True)
+    assert results[:3] == [0, 10, 20] and results[4] == 40
+    assert isinstance(results[3], RuntimeError)
+    assert sorted(n for batch in written for n in batch) == [0, 1, 2, 4], "each written once"
 
 
 async def test_a_caller_that_goes_away_does_not_stop_the_write():
