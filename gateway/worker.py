@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import socket
 import uuid
 from dataclasses import replace
@@ -65,7 +66,8 @@ class Worker:
         self.ledger = ledger
         self.channels = channels
         self.settings = settings
-        self.name = name or f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
+        # Host and process first: the name is in every delivery's log lines and leases.
+        self.name = name or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self._slots = asyncio.Semaphore(settings.worker.concurrency)
         self._tasks: set[asyncio.Task] = set()
         self._stopping = asyncio.Event()
@@ -122,6 +124,7 @@ class Worker:
         async with self._slots:
             channel = self.channels.get(claim.channel)
             extra = {
+                "worker": self.name,
                 "invoice_id": claim.invoice_id,
                 "delivery_id": claim.delivery_id,
                 "channel": claim.channel,

@@ -61,10 +61,12 @@ def run(args: argparse.Namespace) -> int:
     return _serve_many(settings, processes, run_worker=not args.no_worker)
 
 
-def _serve(settings: Settings, *, run_worker: bool, reuse_port: bool) -> None:
+def _serve(
+    settings: Settings, *, run_worker: bool, reuse_port: bool, run_jobs: bool = True
+) -> None:
     host, port = settings.host_port
     web.run_app(
-        create_app(settings, run_worker=run_worker),
+        create_app(settings, run_worker=run_worker, run_jobs=run_jobs),
         host=host,
         port=port,
         reuse_port=reuse_port or None,
@@ -84,9 +86,11 @@ def _serve_many(settings: Settings, processes: int, *, run_worker: bool) -> int:
             _die_with_parent()
             code = 0
             try:
-                # Workers claim with leases, so more would be safe; the watchdog, reminder
-                # job and mailbox polling are kept to one process to keep their load single.
-                _serve(settings, run_worker=run_worker and index == 0, reuse_port=True)
+                # Every process delivers (claims are leased, and each process takes its share
+                # of the deliveries as it takes its share of the connections); the jobs that
+                # run once per deployment (webhooks, watchdog, reminders, bounce receiver and
+                # mailbox) run in the first.
+                _serve(settings, run_worker=run_worker, run_jobs=index == 0, reuse_port=True)
             except (GracefulExit, KeyboardInterrupt):
                 pass  # a second stop signal during shutdown (the parent and a process manager)
             except BaseException:

@@ -7,8 +7,11 @@ import contextlib
 import logging
 import uuid
 from concurrent.futures import ProcessPoolExecutor
+from typing import Any
 
 from aiohttp import web
+
+from channels import Channel
 
 from .. import mls, notify, signals, watchdog
 from ..channels import build_channels, channel_type
@@ -92,8 +95,16 @@ async def openapi(request: web.Request) -> web.Response:
 
 
 def create_app(
-    settings: Settings, *, run_worker: bool = True, ledger: Ledger | None = None
+    settings: Settings,
+    *,
+    run_worker: bool = True,
+    run_jobs: bool = True,
+    ledger: Ledger | None = None,
 ) -> web.Application:
+    """The gateway's app. ``run_worker``: this process delivers (any number may: claims are
+    leased). ``run_jobs``: this process runs the jobs a deployment needs once, not once per
+    process: webhooks, the watchdog, acknowledgement and MLS polling, reminders, and the bounce
+    receiver and mailbox."""
     app = web.Application(
         middlewares=[request_context, problems_middleware, bearer_auth, ui.ui_session],
         client_max_size=settings.max_body_bytes,
@@ -131,30 +142,10 @@ def create_app(
             metrics=Metrics(),
             executor=executor,
         )
-        tasks = [
-            asyncio.create_task(notify.run(led, settings.webhook_timeout)),
-            asyncio.create_task(watchdog.run(led, settings)),
-            asyncio.create_task(
-                signals.poll_acknowledgements(led, channels, settings.ack_poll_seconds)
-            ),
-        ]
-        for name, channel in channels.items():
-            if channel_type(settings, name) == "peppol":
-                tasks.append(
-                    asyncio.create_task(mls.run(led, channel, settings.worker.poll_seconds * 20))
-                )
-        if settings.receivables.reminders_every_seconds > 0:
-            tasks.append(
-                asyncio.create_task(
-                    reminder_job.run_periodically(led, settings, app[CTX].channel_types, executor)
-                )
-            )
+        tasks: list[asyncio.Task] = []
         bounce_server = None
-        for name, config in settings.channels.items():
-            if channel_type(settings, name) == "email" and config.get("bounce_listen"):
-                bounce_server = await signals.start_bounce_receiver(led, config["bounce_listen"])
-            if channel_type(settings, name) == "email" and config.get("imap"):
-                tasks.append(asyncio.create_task(signals.poll_bounce_mailbox(led, config["imap"])))
+        if run_jobs:
+            tasks, bounce_server = await _start_jobs(led, settings, channels, app[CTX], executor)
         worker = None
         if run_worker:
             worker = Worker(led, channels, settings)
@@ -178,3 +169,38 @@ def create_app(
 
     app.cleanup_ctx.append(lifecycle)
     return app
+
+
+async def _start_jobs(
+    led: Ledger,
+    settings: Settings,
+    channels: dict[str, Channel],
+    ctx: AppContext,
+    executor: ProcessPoolExecutor | None,
+) -> tuple[list[asyncio.Task], Any]:
+    """The once-per-deployment jobs as tasks, and the bounce receiver when one is configured."""
+    tasks = [
+        asyncio.create_task(notify.run(led, settings.webhook_timeout)),
+        asyncio.create_task(watchdog.run(led, settings)),
+        asyncio.create_task(
+            signals.poll_acknowledgements(led, channels, settings.ack_poll_seconds)
+        ),
+    ]
+    for name, channel in channels.items():
+        if channel_type(settings, name) == "peppol":
+            tasks.append(
+                asyncio.create_task(mls.run(led, channel, settings.worker.poll_seconds * 20))
+            )
+    if settings.receivables.reminders_every_seconds > 0:
+        tasks.append(
+            asyncio.create_task(
+                reminder_job.run_periodically(led, settings, ctx.channel_types, executor)
+            )
+        )
+    bounce_server = None
+    for name, config in settings.channels.items():
+        if channel_type(settings, name) == "email" and config.get("bounce_listen"):
+            bounce_server = await signals.start_bounce_receiver(led, config["bounce_listen"])
+        if channel_type(settings, name) == "email" and config.get("imap"):
+            tasks.append(asyncio.create_task(signals.poll_bounce_mailbox(led, config["imap"])))
+    return tasks, bounce_server

@@ -1,9 +1,11 @@
-"""`fakturaport serve --processes 2`: two processes share the port, both accept, one delivers,
-SIGTERM stops them all, and none outlives a parent killed with SIGKILL."""
+"""`fakturaport serve --processes 2`: two processes share the port, both accept and deliver, the
+once-per-deployment jobs (here a bounce receiver on its own port) run in one of them, SIGTERM
+stops them all, and none outlives a parent killed with SIGKILL."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import subprocess
 import sys
@@ -33,34 +35,64 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def _start(env: dict[str, str]) -> subprocess.Popen:
+def _start(env: dict[str, str], *options: str, log: Path | None = None) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "gateway", "serve", "--processes", "2"],
+        [sys.executable, "-m", "gateway", "serve", "--processes", "2", *options],
         env=env,
         cwd=ROOT,
-        stderr=subprocess.PIPE,
+        stderr=log.open("w") if log else subprocess.PIPE,
         text=True,
     )
 
 
+def _delivering_processes(log: Path) -> set[int]:
+    """The processes whose workers logged a delivery (a worker's name is host-pid-suffix)."""
+    entries = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    return {int(e["worker"].split("-")[-2]) for e in entries if e["message"] == "delivered"}
+
+
 async def test_two_processes_accept_and_deliver_and_stop_together(tmp_path):
-    port = _free_port()
-    env = _env(tmp_path, port)
+    port, bounce_port = _free_port(), _free_port()
+    # Two deliveries in flight per process, so that no one process claims everything.
+    env = {
+        **_env(tmp_path, port),
+        "FAKTURAPORT_LOG_LEVEL": "INFO",
+        "FAKTURAPORT_WORKER_CONCURRENCY": "2",
+    }
+    # An email channel with a bounce receiver: a port only one process can listen on.
+    config = tmp_path / "fakturaport.toml"
+    config.write_text(
+        f"""
+default_plan = ["spool"]
+[channels.spool]
+[channels.email]
+host = "127.0.0.1"
+port = {_free_port()}
+from_address = "faktura@multi.example"
+bounce_domain = "bounce.multi.example"
+bounce_listen = "127.0.0.1:{bounce_port}"
+"""
+    )
     key = create_tenant(env, "multi")
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
     base = f"http://127.0.0.1:{port}"
-    server = _start(env)
+    log = tmp_path / "server.log"
+    server = _start(env, "--config", str(config), log=log)
     try:
         async with aiohttp.ClientSession() as session:
             await _wait_up(session, base)
-            assert len(_children(server.pid)) == 2
+            children = _children(server.pid)
+            assert len(children) == 2
 
             async def post(n: int) -> int:
                 body = dumps(replace(invoice(), number=f"MP-{n}"))
                 async with session.post(f"{base}/v1/invoices", data=body, headers=headers) as r:
                     return r.status
 
-            assert await asyncio.gather(*(post(n) for n in range(40))) == [202] * 40
+            for wave in range(8):  # invoices keep coming while both workers poll
+                batch = range(wave * 5, wave * 5 + 5)
+                assert await asyncio.gather(*(post(n) for n in batch)) == [202] * 5
+                await asyncio.sleep(0.1)
             for _ in range(200):
                 async with session.get(f"{base}/v1/reports/reconciliation", headers=headers) as r:
                     report = await r.json()
@@ -68,9 +100,12 @@ async def test_two_processes_accept_and_deliver_and_stop_together(tmp_path):
                     break
                 await asyncio.sleep(0.05)
             assert report["accepted"] == report["delivered"] == 40, report
-        children = _children(server.pid)
+            _, writer = await asyncio.open_connection("127.0.0.1", bounce_port)
+            writer.close()
+        assert _children(server.pid) == children, "both processes still serve"
+        assert _delivering_processes(log) == set(children), "each process delivers its share"
         server.send_signal(signal.SIGTERM)
-        assert server.wait(timeout=30) == 0, server.stderr.read()
+        assert server.wait(timeout=30) == 0, log.read_text()[-3000:]
         assert not any(_alive(c) for c in children)
     finally:
         if server.poll() is None:
