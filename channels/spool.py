@@ -80,7 +80,7 @@ class SpoolChannel:
             batch, self._waiting = self._waiting, []
             errors: list[BaseException | None]
             try:
-                errors = list(await asyncio.to_thread(self._write_all, [f for f, _ in batch]))
+                errors = list(await asyncio.to_thread(self.write_batch, [f for f, _ in batch]))
             except Exception as exc:  # the folder itself cannot be made or synced
                 errors = [exc] * len(batch)
             except BaseException as exc:
@@ -97,8 +97,9 @@ class SpoolChannel:
                 else:
                     done.set_exception(error)
 
-    def _write_all(self, batch: list[_Files]) -> list[OSError | None]:
-        """Each delivery's files (the document first: a receipt never names a missing file),
+    def write_batch(self, batch: list[_Files]) -> list[OSError | None]:
+        """Blocking; ``send`` runs it in a thread (bench/delivery.py times it alone).
+        Each delivery's files (the document first: a receipt never names a missing file),
         then one fsync of the folder for all their names; an error fails its delivery only."""
         self.folder.mkdir(parents=True, exist_ok=True)
         errors: list[OSError | None] = []

@@ -54,8 +54,8 @@ class ReceivablesSettings:
 class Settings:
     data_dir: Path = Path("var")
     listen: str = "127.0.0.1:8080"
-    #: server processes sharing the listening port (SO_REUSEPORT); the first also runs the
-    #: workers and the background jobs. Python runs one core per process.
+    #: server processes sharing the listening port (SO_REUSEPORT); each accepts and delivers,
+    #: the first also runs the background jobs. Python runs one core per process.
     processes: int = 1
     database_url: str = ""  #: default: SQLite under data_dir
     max_body_bytes: int = 10 * 1024 * 1024
