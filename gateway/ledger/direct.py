@@ -31,15 +31,14 @@ class _Compiled:
     results: tuple[tuple[str, Processor], ...]
 
     def params(self, values: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
-        processed = [
-            (name, _value(values[name] if literal is _GIVEN else literal, process))
-            for name, process, literal in self.binds
-        ]
-        return [value for _, value in processed] if self.positional else dict(processed)
-
-
-def _value(value: Any, process: Processor) -> Any:
-    return process(value) if process is not None else value
+        # A plain loop: this runs for every row of every hot statement.
+        processed = []
+        for name, process, literal in self.binds:
+            value = values[name] if literal is _GIVEN else literal
+            processed.append(value if process is None else process(value))
+        if self.positional:
+            return processed
+        return {name: value for (name, _, _), value in zip(self.binds, processed, strict=True)}
 
 
 class Direct:
