@@ -20,10 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.intake import bodies
+from bench.intake import acceptance, bodies
 from channels.spool import SpoolChannel
 from gateway.channels import build_channels
-from gateway.ledger import Acceptance, Ledger, RenderedDocument
+from gateway.ledger import Ledger, RenderedDocument
 from gateway.settings import load_settings
 from gateway.worker import Worker
 
@@ -37,26 +37,11 @@ async def accept(ledger: Ledger, count: int) -> None:
     tenant, _ = await ledger.create_tenant("bench")
 
     async def one(number: str, body: bytes) -> None:
-        await ledger.accept(
-            Acceptance(
-                tenant_id=tenant.id,
-                idempotency_key=number,
-                body_hash=number,
-                number=number,
-                kind="invoice",
-                buyer_name="B",
-                buyer_key="0007:5567321707",
-                currency="SEK",
-                payable="1.00",
-                due_date=None,
-                plan=("spool",),
-                recipient={},
-                documents=(
-                    RenderedDocument("original", "application/json", body),
-                    RenderedDocument("ubl", "application/xml", body, f"{number}.xml"),
-                ),
-            )
+        documents = (
+            RenderedDocument("original", "application/json", body),
+            RenderedDocument("ubl", "application/xml", body, f"{number}.xml"),
         )
+        await ledger.accept(acceptance(tenant.id, number, documents))
 
     await asyncio.gather(*(one(number, body) for number, body in bodies(count, "D")))
 

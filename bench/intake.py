@@ -160,6 +160,25 @@ async def paced(url: str, key: str, rate: float, seconds: float) -> list[float]:
     return client.latencies
 
 
+def acceptance(tenant_id: str, number: str, documents: tuple[RenderedDocument, ...]) -> Acceptance:
+    """An invoice as the ledger takes it after intake (to the spool), for ledger-only runs."""
+    return Acceptance(
+        tenant_id=tenant_id,
+        idempotency_key=number,
+        body_hash=number,
+        number=number,
+        kind="invoice",
+        buyer_name="B",
+        buyer_key="0007:5567321707",
+        currency="SEK",
+        payable="1.00",
+        due_date=None,
+        plan=("spool",),
+        recipient={},
+        documents=documents,
+    )
+
+
 async def raw_ledger_rate(url: str, count: int, concurrency: int) -> float:
     """Accepts/s straight into the ledger: ``concurrency`` callers at a time (1: no batching)."""
     ledger = await Ledger.open(url)
@@ -169,20 +188,8 @@ async def raw_ledger_rate(url: str, count: int, concurrency: int) -> float:
     async def caller() -> None:
         for number, body in work:
             await ledger.accept(
-                Acceptance(
-                    tenant_id=tenant.id,
-                    idempotency_key=number,
-                    body_hash=number,
-                    number=number,
-                    kind="invoice",
-                    buyer_name="B",
-                    buyer_key="0007:5567321707",
-                    currency="SEK",
-                    payable="1.00",
-                    due_date=None,
-                    plan=("spool",),
-                    recipient={},
-                    documents=(RenderedDocument("original", "application/json", body),),
+                acceptance(
+                    tenant.id, number, (RenderedDocument("original", "application/json", body),)
                 )
             )
 
