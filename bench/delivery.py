@@ -55,7 +55,7 @@ def receipts(folder: Path) -> int:
 async def worker_rate(data: Path, count: int) -> tuple[float, float]:
     """Deliveries/s and CPU ms per delivery of one worker delivering ``count`` invoices."""
     data.mkdir(parents=True)
-    settings = load_settings(None, {"FAKTURAPORT_DATA_DIR": str(data)})
+    settings = load_settings(None, {**os.environ, "FAKTURAPORT_DATA_DIR": str(data)})
     ledger = await Ledger.open(settings.db_url)
     await accept(ledger, count)
     worker = Worker(ledger, build_channels(settings), settings)
@@ -91,7 +91,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=3000)
     args = parser.parse_args()
-    settings = load_settings(None, {})
+    settings = load_settings(None)
     with tempfile.TemporaryDirectory(prefix="fp-delivery-") as tmp:
         rate, cpu = await worker_rate(Path(tmp) / "gateway", args.count)
         bare, bare_cpu = bare_rate(Path(tmp) / "bare", args.count, settings.worker.batch)

@@ -21,7 +21,7 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class WorkerSettings:
-    concurrency: int = 32  #: deliveries in flight per process
+    concurrency: int = 8  #: deliveries in flight per process
     lease_seconds: float = 120.0  #: a claimed delivery returns to the queue after this
     poll_seconds: float = 0.5  #: how often an idle worker looks for due deliveries
     batch: int = 16  #: deliveries claimed per query
