@@ -263,3 +263,28 @@ async def test_a_claims_sending_material_is_read_at_once(ledger):
         }
     ]
     assert await ledger.sending_material([]) == {}
+
+
+async def test_polling_an_empty_webhook_outbox_takes_no_write_lock(ledger):
+    import contextlib
+
+    tenant, _ = await ledger.create_tenant("t")
+    transactions = 0
+    transaction = ledger.transaction
+
+    @contextlib.asynccontextmanager
+    async def counted():
+        nonlocal transactions
+        transactions += 1
+        async with transaction() as conn:
+            yield conn
+
+    ledger.transaction = counted
+    assert await ledger.claim_webhooks(now()) == []
+    assert transactions == 0, "nothing due: answered by a read"
+    await ledger.add_webhook(
+        tenant.id, "ep", "http://127.0.0.1:9/hook", "whsec_c2VjcmV0", ["invoice.accepted"], now()
+    )
+    await _accept(ledger, tenant.id, plan=("first",))
+    claimed = await ledger.claim_webhooks(now())
+    assert [c["type"] for c in claimed] == ["invoice.accepted"]
