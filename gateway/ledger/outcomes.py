@@ -1,7 +1,8 @@
 """What a delivery attempt's outcome does to the ledger, as plain functions on one connection.
 
 Each public function is the whole of one outcome; ``DeliveryLedger`` group-commits the outcomes
-recorded at the same time (``record_all``) through ``Ledger.write``. Every write is guarded by the lease
+recorded at the same time (``record_all``) through ``Ledger.write``, and the rows they add (events,
+evidence and its bytes) are written once for the batch. Every write is guarded by the lease
 (``lease_owner`` = this worker), so a stale worker whose lease was taken over can never overwrite
 the newer attempt's outcome: the function then returns False and writes nothing.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +21,7 @@ from sqlalchemy.engine import Connection
 
 from . import schema as t
 from .direct import Direct
-from .rows import insert_delivery, insert_event, store_blobs
+from .rows import append_events, event_row, insert_delivery, store_blobs
 from .states import DeliveryStatus, EventType, InvoiceStatus
 
 
@@ -52,9 +53,57 @@ class Outcome:
     args: tuple[Any, ...]
 
 
+@dataclass(slots=True)
+class _Appends:
+    """The rows a batch of outcomes adds, written at the end of the batch: one statement per
+    table for the batch, not one per outcome (on PostgreSQL, each is a round trip)."""
+
+    events: list[dict[str, Any]] = field(default_factory=list)
+    blobs: dict[str, bytes] = field(default_factory=dict)
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+
+    def write(self, conn: Connection) -> None:
+        store_blobs(conn, self.blobs)
+        _INSERT_EVIDENCE.many(conn, self.evidence)
+        append_events(conn, self.events)
+
+
+#: Where ``record_all`` keeps its batch's ``_Appends`` on the connection while it runs.
+_APPENDS = "fakturaport.outcome_appends"
+
+
 def record_all(conn: Connection, batch: Sequence[Outcome]) -> list[bool]:
     """Each outcome in turn, in one transaction: whether each still held its lease."""
-    return [outcome.record(conn, *outcome.args) for outcome in batch]
+    appends = conn.info[_APPENDS] = _Appends()
+    try:
+        results = [outcome.record(conn, *outcome.args) for outcome in batch]
+        appends.write(conn)
+    finally:
+        del conn.info[_APPENDS]
+    return results
+
+
+def _appends(conn: Connection) -> _Appends | None:
+    """The running batch's appends; None outside a batch (the rows are then written at once)."""
+    return conn.info.get(_APPENDS)
+
+
+def _event(
+    conn: Connection,
+    tenant_id: str,
+    invoice_id: str | None,
+    kind: EventType,
+    detail: Mapping[str, Any],
+    *,
+    delivery_id: str | None = None,
+) -> None:
+    """Append an event and queue its webhooks (with the batch's, when in one)."""
+    row = event_row(tenant_id, invoice_id, kind, detail, delivery_id=delivery_id)
+    appends = _appends(conn)
+    if appends is None:
+        append_events(conn, [row])
+    else:
+        appends.events.append(row)
 
 
 def delivered(
@@ -88,9 +137,7 @@ def delivered(
         else (InvoiceStatus.DELIVERED, EventType.DELIVERED)
     )
     set_invoice(conn, claim.invoice_id, invoice_status, when)
-    insert_event(
-        conn, claim.tenant_id, claim.invoice_id, event, detail, delivery_id=claim.delivery_id
-    )
+    _event(conn, claim.tenant_id, claim.invoice_id, event, detail, delivery_id=claim.delivery_id)
     return True
 
 
@@ -115,7 +162,7 @@ def retry(
         "error": error,
         "next_attempt_at": next_at.isoformat(),
     }
-    insert_event(
+    _event(
         conn,
         claim.tenant_id,
         claim.invoice_id,
@@ -179,7 +226,7 @@ def advance(
             .where(t.invoices.c.id == invoice_id)
             .values(status=InvoiceStatus.IN_PROGRESS, current_channel=following, updated_at=when)
         )
-        insert_event(
+        _event(
             conn,
             tenant_id,
             invoice_id,
@@ -189,7 +236,7 @@ def advance(
         )
     else:
         set_invoice(conn, invoice_id, InvoiceStatus.FAILED, when)
-        insert_event(
+        _event(
             conn,
             tenant_id,
             invoice_id,
@@ -218,7 +265,7 @@ def reminder_outcome(
         .values(status=str(status), delivery_id=delivery_id, updated_at=when)
     )
     if status == DeliveryStatus.DELIVERED:
-        insert_event(
+        _event(
             conn,
             tenant_id,
             invoice_id,
@@ -255,7 +302,7 @@ def advance_reminder(
     conn.execute(
         update(t.reminders).where(t.reminders.c.id == reminder_id).values(updated_at=when, **values)
     )
-    insert_event(
+    _event(
         conn,
         tenant_id,
         invoice_id,
@@ -280,11 +327,11 @@ def store_evidence(
     """Keep a delivery's evidence (receipts, bounces, acknowledgements), bytes content-addressed."""
     if not items:
         return
-    digests = [hashlib.sha256(item.content).hexdigest() for item in items]
-    store_blobs(conn, dict(zip(digests, (item.content for item in items), strict=True)))
-    _INSERT_EVIDENCE.many(
-        conn,
-        [
+    appends = _appends(conn) or _Appends()
+    for item in items:
+        digest = hashlib.sha256(item.content).hexdigest()
+        appends.blobs[digest] = item.content
+        appends.evidence.append(
             {
                 "tenant_id": tenant_id,
                 "invoice_id": invoice_id,
@@ -294,9 +341,9 @@ def store_evidence(
                 "sha256": digest,
                 "created_at": when,
             }
-            for item, digest in zip(items, digests, strict=True)
-        ],
-    )
+        )
+    if _appends(conn) is None:
+        appends.write(conn)
 
 
 def _guarded(conn: Connection, claim: Claim, worker: str, **values: Any) -> bool:
