@@ -30,6 +30,7 @@ from .checkpoints import Checkpointer
 from .deliveries import Claim, DeliveryLedger, EvidenceItem
 from .direct import Direct, numbered, numbered_binds
 from .group_commit import GroupCommit
+from .held_reader import HeldReader
 from .ids import new_id, now
 from .inbox import InboxLedger
 from .migrations import migrate
@@ -90,6 +91,8 @@ class Ledger(
         # aiosqlite would hop between threads for every statement and fetch.
         self._sqlite_sync = sqlite_sync
         self._loop_reader: Connection | None = None
+        # On PostgreSQL, one connection kept for them (see held_reader.py).
+        self._held_reader = HeldReader(engine)
         self._process_lock = (
             ProcessLock(Path(f"{sqlite_sync.url.database}-writer.lock")) if sqlite_sync else None
         )
@@ -130,8 +133,7 @@ class Ledger(
     async def read(self, work: Callable[..., R], *args: Any) -> R:
         """Run ``work(conn, *args)``, synchronous code that only reads."""
         if self._sqlite_sync is None:
-            async with self.engine.connect() as conn:
-                return await conn.run_sync(work, *args)
+            return await self._held_reader.read(work, *args)
         # On the event loop itself: a WAL reader never waits for a writer, and these reads take
         # tens of microseconds, less than handing them to a thread and back would cost. One
         # connection is kept for them: a pool checkout and its reset cost more than the read.
@@ -180,6 +182,7 @@ class Ledger(
         if self._loop_reader is not None:
             self._loop_reader.close()
             self._loop_reader = None
+        await self._held_reader.aclose()
         if self._sqlite_sync is not None:
             self._sqlite_sync.dispose()
         await self.engine.dispose()
