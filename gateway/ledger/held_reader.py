@@ -1,10 +1,12 @@
-"""Hot-path reads on PostgreSQL over one connection held for them.
+"""Hot-path reads on PostgreSQL over a few connections held for them.
 
 A pooled read paid a checkout, a pre-ping round trip, BEGIN and ROLLBACK around its SELECT, and
 under load the pool's overflow connections were opened and closed again and again. The held
-connection is in autocommit, so a read is its SELECTs alone; reads take turns on it (each is a
-round trip or two). A read that finds the connection gone (the server restarted, an idle timeout)
-reconnects and runs once more: a read changes nothing, so running it again is safe.
+connections are in autocommit, so a read is its SELECTs alone. There are a few, not one: a read
+holds its connection until the event loop comes back to it, which under load is after whatever
+else the loop had to do first. A read that finds its connection gone (the server restarted, an
+idle timeout) drops the others too, reconnects and runs once more: a read changes nothing, so
+running it again is safe.
 """
 
 from __future__ import annotations
@@ -19,48 +21,49 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 R = TypeVar("R")
 
+#: Connections held per process: reads in flight at once.
+HELD_CONNECTIONS = 4
+
 
 class HeldReader:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, connections: int = HELD_CONNECTIONS) -> None:
         self._engine = engine
-        self._connection: AsyncConnection | None = None
-        self._turn = asyncio.Lock()
+        self._idle: list[AsyncConnection] = []
+        self._turns = asyncio.Semaphore(connections)
 
     async def read(self, work: Callable[..., R], *args: Any) -> R:
         """Run ``work(conn, *args)``, synchronous code that only reads."""
-        async with self._turn:
+        async with self._turns:
             for attempt in (1, 2):
-                connection = await self._connect()
+                connection = self._idle.pop() if self._idle else await self._connect()
                 try:
-                    return await connection.run_sync(work, *args)
+                    result = await connection.run_sync(work, *args)
                 except Exception as exc:
-                    # Whatever went wrong, the next read starts on a fresh connection.
-                    await self._discard()
+                    # Whatever went wrong, this connection is not used again.
+                    await _discard(connection)
                     if attempt == 2 or not self._lost_connection(exc):
                         raise
+                    await self._discard_idle()  # they were dropped with it, most likely
+                    continue
                 except BaseException:  # cancelled mid-query: the connection's state is unknown
-                    await asyncio.shield(self._discard())
+                    await asyncio.shield(_discard(connection))
                     raise
+                self._idle.append(connection)
+                return result
         raise AssertionError("unreachable")
 
     async def aclose(self) -> None:
-        async with self._turn:
-            await self._discard()
+        await self._discard_idle()
 
     async def _connect(self) -> AsyncConnection:
-        if self._connection is None:
-            connection = await self._engine.connect()
-            await connection.execution_options(isolation_level="AUTOCOMMIT")
-            self._connection = connection
-        return self._connection
+        connection = await self._engine.connect()
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        return connection
 
-    async def _discard(self) -> None:
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            with contextlib.suppress(Exception):
-                await connection.invalidate()
-            with contextlib.suppress(Exception):
-                await connection.close()
+    async def _discard_idle(self) -> None:
+        idle, self._idle = self._idle, []
+        for connection in idle:
+            await _discard(connection)
 
     def _lost_connection(self, exc: Exception) -> bool:
         """The server or the network dropped the connection (SQLAlchemy's statements wrap the
@@ -69,3 +72,10 @@ class HeldReader:
             return exc.connection_invalidated or isinstance(exc, sa_exc.OperationalError)
         driver = self._engine.dialect.loaded_dbapi
         return isinstance(exc, driver.OperationalError | driver.InterfaceError)
+
+
+async def _discard(connection: AsyncConnection) -> None:
+    with contextlib.suppress(Exception):
+        await connection.invalidate()
+    with contextlib.suppress(Exception):
+        await connection.close()
