@@ -88,17 +88,8 @@ def _appends(conn: Connection) -> _Appends | None:
     return conn.info.get(_APPENDS)
 
 
-def _event(
-    conn: Connection,
-    tenant_id: str,
-    invoice_id: str | None,
-    kind: EventType,
-    detail: Mapping[str, Any],
-    *,
-    delivery_id: str | None = None,
-) -> None:
-    """Append an event and queue its webhooks (with the batch's, when in one)."""
-    row = event_row(tenant_id, invoice_id, kind, detail, delivery_id=delivery_id)
+def _add_event(conn: Connection, row: dict[str, Any]) -> None:
+    """Append an event (an ``event_row``) and queue its webhooks; in a batch, with the batch's."""
     appends = _appends(conn)
     if appends is None:
         append_events(conn, [row])
@@ -137,7 +128,10 @@ def delivered(
         else (InvoiceStatus.DELIVERED, EventType.DELIVERED)
     )
     set_invoice(conn, claim.invoice_id, invoice_status, when)
-    _event(conn, claim.tenant_id, claim.invoice_id, event, detail, delivery_id=claim.delivery_id)
+    _add_event(
+        conn,
+        event_row(claim.tenant_id, claim.invoice_id, event, detail, delivery_id=claim.delivery_id),
+    )
     return True
 
 
@@ -162,13 +156,15 @@ def retry(
         "error": error,
         "next_attempt_at": next_at.isoformat(),
     }
-    _event(
+    _add_event(
         conn,
-        claim.tenant_id,
-        claim.invoice_id,
-        EventType.ATTEMPT_FAILED,
-        detail,
-        delivery_id=claim.delivery_id,
+        event_row(
+            claim.tenant_id,
+            claim.invoice_id,
+            EventType.ATTEMPT_FAILED,
+            detail,
+            delivery_id=claim.delivery_id,
+        ),
     )
     return True
 
@@ -226,24 +222,12 @@ def advance(
             .where(t.invoices.c.id == invoice_id)
             .values(status=InvoiceStatus.IN_PROGRESS, current_channel=following, updated_at=when)
         )
-        _event(
-            conn,
-            tenant_id,
-            invoice_id,
-            EventType.FALLBACK,
-            {"from": channel, "to": following, "error": error},
-            delivery_id=new_delivery,
-        )
+        kind, detail = EventType.FALLBACK, {"from": channel, "to": following, "error": error}
+        delivery_id = new_delivery
     else:
         set_invoice(conn, invoice_id, InvoiceStatus.FAILED, when)
-        _event(
-            conn,
-            tenant_id,
-            invoice_id,
-            EventType.FAILED,
-            {"channel": channel, "error": error, "plan": plan},
-            delivery_id=delivery_id,
-        )
+        kind, detail = EventType.FAILED, {"channel": channel, "error": error, "plan": plan}
+    _add_event(conn, event_row(tenant_id, invoice_id, kind, detail, delivery_id=delivery_id))
 
 
 def reminder_outcome(
@@ -265,13 +249,15 @@ def reminder_outcome(
         .values(status=str(status), delivery_id=delivery_id, updated_at=when)
     )
     if status == DeliveryStatus.DELIVERED:
-        _event(
+        _add_event(
             conn,
-            tenant_id,
-            invoice_id,
-            EventType.REMINDER_DELIVERED,
-            {"reminder_id": reminder_id, **detail},
-            delivery_id=delivery_id,
+            event_row(
+                tenant_id,
+                invoice_id,
+                EventType.REMINDER_DELIVERED,
+                {"reminder_id": reminder_id, **detail},
+                delivery_id=delivery_id,
+            ),
         )
 
 
@@ -302,13 +288,15 @@ def advance_reminder(
     conn.execute(
         update(t.reminders).where(t.reminders.c.id == reminder_id).values(updated_at=when, **values)
     )
-    _event(
+    _add_event(
         conn,
-        tenant_id,
-        invoice_id,
-        kind,
-        {"reminder_id": reminder_id, "error": error, **detail},
-        delivery_id=delivery_id,
+        event_row(
+            tenant_id,
+            invoice_id,
+            kind,
+            {"reminder_id": reminder_id, "error": error, **detail},
+            delivery_id=delivery_id,
+        ),
     )
 
 
