@@ -296,6 +296,9 @@ class DeliveryLedger:
     ) -> list[dict[str, Any]]:
         """Open deliveries past their channel's SLA whose invoice is not yet flagged overdue."""
         d, i = t.deliveries, t.invoices
+        # Only what is past the shortest SLA leaves the database; each channel's own is checked
+        # below. A backlog of young deliveries is not read every sweep.
+        oldest_allowed = when - timedelta(seconds=min([default_sla, *sla.values()]))
         async with self.engine.connect() as conn:
             rows = (
                 await conn.execute(
@@ -306,6 +309,7 @@ class DeliveryLedger:
                             [DeliveryStatus.PENDING, DeliveryStatus.AWAITING_CONFIRMATION]
                         ),
                         i.c.overdue == 0,
+                        d.c.created_at < oldest_allowed,
                         # a late reminder does not make the invoice's own delivery overdue
                         d.c.reminder_id.is_(None),
                     )

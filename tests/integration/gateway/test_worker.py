@@ -288,3 +288,16 @@ async def test_polling_an_empty_webhook_outbox_takes_no_write_lock(ledger):
     await _accept(ledger, tenant.id, plan=("first",))
     claimed = await ledger.claim_webhooks(now())
     assert [c["type"] for c in claimed] == ["invoice.accepted"]
+
+
+async def test_the_watchdog_flags_each_channel_by_its_own_sla(ledger):
+    from gateway import watchdog
+
+    tenant, _ = await ledger.create_tenant("t")
+    slow = await _accept(ledger, tenant.id, plan=("first",), key="slow")
+    quick = await _accept(ledger, tenant.id, plan=("second",), key="quick")
+    settings = _settings(first={"sla_seconds": 3600}, second={"sla_seconds": 0})
+    assert [o["invoice_id"] for o in await ledger.overdue(now(), {"first": 3600}, 3600)] == []
+    assert await watchdog.sweep(ledger, settings) == 1
+    assert (await ledger.get_invoice(tenant.id, quick))["overdue"]
+    assert not (await ledger.get_invoice(tenant.id, slow))["overdue"]
