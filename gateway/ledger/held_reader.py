@@ -34,23 +34,26 @@ class HeldReader:
     async def read(self, work: Callable[..., R], *args: Any) -> R:
         """Run ``work(conn, *args)``, synchronous code that only reads."""
         async with self._turns:
-            for attempt in (1, 2):
-                connection = self._idle.pop() if self._idle else await self._connect()
-                try:
-                    result = await connection.run_sync(work, *args)
-                except Exception as exc:
-                    # Whatever went wrong, this connection is not used again.
-                    await _discard(connection)
-                    if attempt == 2 or not self._lost_connection(exc):
-                        raise
-                    await self._discard_idle()  # they were dropped with it, most likely
-                    continue
-                except BaseException:  # cancelled mid-query: the connection's state is unknown
-                    await asyncio.shield(_discard(connection))
+            try:
+                return await self._read_once(work, args)
+            except Exception as exc:
+                if not self._lost_connection(exc):
                     raise
-                self._idle.append(connection)
-                return result
-        raise AssertionError("unreachable")
+                await self._discard_idle()  # dropped with it, most likely
+            return await self._read_once(work, args)
+
+    async def _read_once(self, work: Callable[..., R], args: tuple[Any, ...]) -> R:
+        connection = self._idle.pop() if self._idle else await self._connect()
+        try:
+            result = await connection.run_sync(work, *args)
+        except Exception:
+            await _discard(connection)  # whatever went wrong, it is not used again
+            raise
+        except BaseException:  # cancelled mid-query: the connection's state is unknown
+            await asyncio.shield(_discard(connection))
+            raise
+        self._idle.append(connection)
+        return result
 
     async def aclose(self) -> None:
         await self._discard_idle()
