@@ -20,12 +20,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.intake import acceptance, bodies
+from bench.intake import bodies
 from channels.spool import SpoolChannel
 from gateway.channels import build_channels
 from gateway.ledger import Ledger, RenderedDocument
 from gateway.settings import load_settings
 from gateway.worker import Worker
+from tests.ledger_samples import acceptance
 
 
 def cpu_seconds() -> float:
@@ -41,7 +42,7 @@ async def accept(ledger: Ledger, count: int) -> None:
             RenderedDocument("original", "application/json", body),
             RenderedDocument("ubl", "application/xml", body, f"{number}.xml"),
         )
-        await ledger.accept(acceptance(tenant.id, number, documents))
+        await ledger.accept(acceptance(tenant.id, number, documents=documents))
 
     await asyncio.gather(*(one(number, body) for number, body in bodies(count, "D")))
 

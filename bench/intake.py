@@ -35,7 +35,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.lean_http import LeanConnection, encode_post  # noqa: E402
 from formats.jsoncodec import dumps  # noqa: E402
-from gateway.ledger import Acceptance, Ledger, RenderedDocument  # noqa: E402
+from gateway.ledger import Ledger, RenderedDocument  # noqa: E402
+from tests.ledger_samples import acceptance  # noqa: E402
 from tests.svefaktura_samples import invoice  # noqa: E402
 
 
@@ -160,25 +161,6 @@ async def paced(url: str, key: str, rate: float, seconds: float) -> list[float]:
     return client.latencies
 
 
-def acceptance(tenant_id: str, number: str, documents: tuple[RenderedDocument, ...]) -> Acceptance:
-    """An invoice as the ledger takes it after intake (to the spool), for ledger-only runs."""
-    return Acceptance(
-        tenant_id=tenant_id,
-        idempotency_key=number,
-        body_hash=number,
-        number=number,
-        kind="invoice",
-        buyer_name="B",
-        buyer_key="0007:5567321707",
-        currency="SEK",
-        payable="1.00",
-        due_date=None,
-        plan=("spool",),
-        recipient={},
-        documents=documents,
-    )
-
-
 async def raw_ledger_rate(url: str, count: int, concurrency: int) -> float:
     """Accepts/s straight into the ledger: ``concurrency`` callers at a time (1: no batching)."""
     ledger = await Ledger.open(url)
@@ -187,11 +169,8 @@ async def raw_ledger_rate(url: str, count: int, concurrency: int) -> float:
 
     async def caller() -> None:
         for number, body in work:
-            await ledger.accept(
-                acceptance(
-                    tenant.id, number, (RenderedDocument("original", "application/json", body),)
-                )
-            )
+            documents = (RenderedDocument("original", "application/json", body),)
+            await ledger.accept(acceptance(tenant.id, number, documents=documents))
 
     start = time.perf_counter()
     await asyncio.gather(*(caller() for _ in range(concurrency)))

@@ -3,27 +3,23 @@ import email
 from aiosmtpd.controller import Controller
 
 from gateway import digest
-from gateway.ledger import Acceptance, Ledger, RenderedDocument, now
+from gateway.ledger import Ledger, RenderedDocument, now
 from tests.integration.channels.test_email_print_flow import Mailbox, free_port
+from tests.ledger_samples import acceptance
 
 
 async def test_digest_lists_failures_and_reaches_finance(tmp_path):
     ledger = await Ledger.open(f"sqlite+aiosqlite:///{tmp_path / 'd.db'}")
     tenant, _ = await ledger.create_tenant("acme")
     result = await ledger.accept(
-        Acceptance(
-            tenant_id=tenant.id,
-            idempotency_key="k",
+        acceptance(
+            tenant.id,
+            "k",
             body_hash="h",
             number="2026-77",
-            kind="invoice",
             buyer_name="Buyer AB",
             buyer_key=None,
-            currency="SEK",
-            payable="10.00",
-            due_date=None,
             plan=("x",),
-            recipient={},
             documents=(RenderedDocument("ubl", "application/xml", b"<x/>"),),
         )
     )

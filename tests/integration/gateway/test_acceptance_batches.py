@@ -5,22 +5,14 @@ from __future__ import annotations
 import asyncio
 
 from gateway.ledger import Acceptance, RenderedDocument
+from tests.ledger_samples import acceptance
 
 
 def _acceptance(tenant_id: str, key: str, body: str = "a") -> Acceptance:
-    return Acceptance(
-        tenant_id=tenant_id,
-        idempotency_key=key,
+    return acceptance(
+        tenant_id,
+        key,
         body_hash=body,
-        number=key,
-        kind="invoice",
-        buyer_name="B",
-        buyer_key="0007:1",
-        currency="SEK",
-        payable="10.00",
-        due_date=None,
-        plan=("spool",),
-        recipient={},
         documents=(
             RenderedDocument("original", "application/json", b"{}"),  # shared bytes: one blob
             RenderedDocument("ubl", "application/xml", f"<Invoice>{key}</Invoice>".encode()),

@@ -6,9 +6,10 @@ from datetime import timedelta
 
 from channels import RateLimited
 from channels.memory import MemoryChannel
-from gateway.ledger import Acceptance, RenderedDocument, now
+from gateway.ledger import now
 from gateway.settings import Settings, WorkerSettings
 from gateway.worker import Worker
+from tests.ledger_samples import acceptance
 
 
 def _settings(**channels) -> Settings:
@@ -21,20 +22,13 @@ def _settings(**channels) -> Settings:
 
 async def _accept(ledger, tenant_id: str, plan=("first", "second"), key: str = "k") -> str:
     result = await ledger.accept(
-        Acceptance(
-            tenant_id=tenant_id,
-            idempotency_key=key,
+        acceptance(
+            tenant_id,
+            key,
             body_hash="h" + key,
             number="1",
-            kind="invoice",
-            buyer_name="B",
-            buyer_key="0007:1",
-            currency="SEK",
-            payable="10.00",
-            due_date=None,
             plan=plan,
             recipient={"peppol_id": "0007:1"},
-            documents=(RenderedDocument("ubl", "application/xml", b"<Invoice/>"),),
         )
     )
     return result.invoice_id
