@@ -91,8 +91,7 @@ class Ledger(
         # aiosqlite would hop between threads for every statement and fetch.
         self._sqlite_sync = sqlite_sync
         self._loop_reader: Connection | None = None
-        # Elsewhere (PostgreSQL, an in-memory SQLite), a few connections held for them
-        # (see held_reader.py).
+        # On PostgreSQL, a few connections held for them (see held_reader.py).
         self._held_reader = HeldReader(engine)
         self._process_lock = (
             ProcessLock(Path(f"{sqlite_sync.url.database}-writer.lock")) if sqlite_sync else None

@@ -1,5 +1,4 @@
-"""Hot-path reads over a few connections held for them: on PostgreSQL (and an in-memory SQLite,
-which cannot take the event-loop path of ``Ledger.read``).
+"""Hot-path reads on PostgreSQL over a few connections held for them.
 
 A pooled read paid a checkout, a pre-ping round trip, BEGIN and ROLLBACK around its SELECT, and
 under load the pool's overflow connections were opened and closed again and again. The held
