@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from gateway import commands
+from gateway.settings import SettingsError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,7 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except SettingsError as exc:  # every command reads the settings; the message names the key
+        print(f"fakturaport {args.command}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

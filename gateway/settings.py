@@ -149,6 +149,12 @@ def _build(raw: Mapping[str, Any]) -> Settings:
         else:
             values[key] = _coerce(key, value, type(getattr(Settings(), key)))
     settings = Settings(**values)
+    if settings.database_url:
+        from .ledger import url_problem  # the ledger knows what it can be kept in
+
+        problem = url_problem(settings.database_url)
+        if problem is not None:
+            raise SettingsError(f"setting database_url: {problem}")
     for name in settings.default_plan:
         if name not in settings.channels:
             settings = Settings(

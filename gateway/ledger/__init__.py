@@ -21,7 +21,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, create_engine, func, insert, select, update
 from sqlalchemy import event as sa_event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from . import schema as t
@@ -57,6 +58,7 @@ __all__ = [
     "SendingMaterial",
     "Tenant",
     "now",
+    "url_problem",
 ]
 
 
@@ -152,6 +154,9 @@ class Ledger(
 
     @classmethod
     async def open(cls, url: str, *, create: bool = True) -> Ledger:
+        problem = url_problem(url)
+        if problem is not None:
+            raise ValueError(problem)
         kwargs: dict[str, Any] = {}
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"timeout": 30}
@@ -388,11 +393,33 @@ def _recipients_by_key(count: int) -> Direct:
     return Direct(select(r).where(r.c.tenant_id == bindparam("tenant_id"), r.c.key.in_(keys)))
 
 
-def _sqlite_sync(engine: AsyncEngine) -> Engine | None:
-    """A synchronous engine on the same SQLite file (None for an in-memory database)."""
-    url = engine.url
-    if not url.database or url.database == ":memory:" or "mode=memory" in str(url):
+def url_problem(url: str) -> str | None:
+    """Why the ledger cannot be kept at ``url``, or None. The ledger is shared by every process
+    and outlives each, so it needs a PostgreSQL server or an SQLite file."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return f"{url!r} is not a database URL"
+    if parsed.get_backend_name() == "postgresql":
         return None
+    if parsed.get_backend_name() != "sqlite":
+        return (
+            f"{parsed.drivername} databases are not supported: use postgresql+psycopg://… or"
+            " sqlite+aiosqlite:///FILE"
+        )
+    database = parsed.database or ""
+    in_memory = database in ("", ":memory:") or database.startswith("file::memory:")
+    if in_memory or parsed.query.get("mode") == "memory":
+        return (
+            "an in-memory SQLite database cannot hold the ledger (it would be lost at exit and"
+            " is not shared between connections): give a file, sqlite+aiosqlite:///FILE"
+        )
+    return None
+
+
+def _sqlite_sync(engine: AsyncEngine) -> Engine:
+    """A synchronous engine on the same SQLite file."""
+    url = engine.url
     sync = create_engine(
         url.set(drivername="sqlite"),
         connect_args={"timeout": 30, "check_same_thread": False},
