@@ -4,7 +4,8 @@ This process is the client; the gateway runs as `fakturaport serve --processes N
 one per core, unless told otherwise; SQLite by default, with --postgres a fresh PostgreSQL
 database). Each process accepts and delivers (spool channel). With --worker-process the API
 processes only accept (`serve --no-worker`) and one `fakturaport worker` at lower CPU priority
-(nice 10) delivers: intake first, deliveries with what CPU is left.
+(nice 10) delivers: intake first, deliveries with what CPU is left. With --no-deliveries nothing
+delivers: the intake's own capacity.
 Prints accepted/s at full load with the server's CPU time per accepted invoice, how long the
 deliveries took to catch up and the end-to-end rate (accepted and delivered), p50/p99 latency at
 a paced 500/s, the server processes' RSS, and the rate at which the ledger alone accepts the
@@ -246,10 +247,16 @@ async def main() -> None:
     parser.add_argument(
         "--processes", type=int, default=2, help="server processes (default: 2, one per core)"
     )
-    parser.add_argument(
+    topology = parser.add_mutually_exclusive_group()
+    topology.add_argument(
         "--worker-process",
         action="store_true",
         help="deliver from a separate `fakturaport worker` at nice 10, not from the API processes",
+    )
+    topology.add_argument(
+        "--no-deliveries",
+        action="store_true",
+        help="intake alone: `serve --no-worker` and no worker (the invoices stay queued)",
     )
     parser.add_argument(
         "--client",
@@ -279,7 +286,7 @@ async def main() -> None:
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "gateway", "serve", "--processes", str(processes)]
-        + (["--no-worker"] if args.worker_process else []),
+        + (["--no-worker"] if args.worker_process or args.no_deliveries else []),
         env={**env, "FAKTURAPORT_LISTEN": f"127.0.0.1:{port}"},
         stderr=subprocess.DEVNULL,
     )
@@ -307,14 +314,17 @@ async def main() -> None:
         load_cpu = cpu_seconds(servers) - cpu_before
         # Latency is measured in a steady state, not while the burst's deliveries are still
         # being made: the worker first catches up.
-        async with aiohttp.ClientSession() as session:
-            catch_up = await wait_delivered(session, url, key)
-        end_to_end = accepted / (time.perf_counter() - started)
+        catch_up = end_to_end = None
+        if not args.no_deliveries:
+            async with aiohttp.ClientSession() as session:
+                catch_up = await wait_delivered(session, url, key)
+            end_to_end = accepted / (time.perf_counter() - started)
         latencies = await paced(url, key, 500, min(args.seconds, 6))
         # Latency where the server keeps up: half the rate it reached at full load.
         comfortable = max(10.0, round(rate / 2, -1))
-        async with aiohttp.ClientSession() as session:
-            await wait_delivered(session, url, key)
+        if not args.no_deliveries:
+            async with aiohttp.ClientSession() as session:
+                await wait_delivered(session, url, key)
         easy = await paced(url, key, comfortable, min(args.seconds, 6))
         rss = [rss_mb(pid) for pid in process_tree(server.pid)]
         if worker is not None:
@@ -331,14 +341,16 @@ async def main() -> None:
     ms = sorted(x * 1000 for x in latencies)
     easy_ms = sorted(x * 1000 for x in easy)
     backend = "PostgreSQL" if args.postgres else "SQLite"
-    topology = (
-        f"{processes} API process(es) + 1 worker process at nice 10"
-        if args.worker_process
-        else f"{processes} server process(es), each accepting and delivering"
-    )
+    if args.worker_process:
+        topology = f"{processes} API process(es) + 1 worker process at nice 10"
+    elif args.no_deliveries:
+        topology = f"{processes} API process(es), no deliveries"
+    else:
+        topology = f"{processes} server process(es), each accepting and delivering"
+    work = "" if args.no_deliveries else " and the spool delivery"
     print(
         f"intake over HTTP ({backend}, {topology}, 2 cores shared with this client;"
-        " includes validation, UBL rendering and the spool delivery)"
+        f" includes validation, UBL rendering{work})"
     )
     client = "wrk" if args.client == "wrk" else "the Python client"
     print(
@@ -346,10 +358,12 @@ async def main() -> None:
     )
     print(
         f"                 server CPU {load_cpu / max(accepted, 1) * 1000:.2f} ms per accepted"
-        f" invoice, {load_cpu / load_seconds:.2f} cores busy (deliveries included)"
+        f" invoice, {load_cpu / load_seconds:.2f} cores busy"
+        f"{' (deliveries included)' if work else ''}"
     )
-    print(f"                 all {accepted} delivered {catch_up:.1f} s after the load ended")
-    print(f"  end to end     {end_to_end:8.0f} invoices/s accepted and delivered")
+    if catch_up is not None and end_to_end is not None:
+        print(f"                 all {accepted} delivered {catch_up:.1f} s after the load ended")
+        print(f"  end to end     {end_to_end:8.0f} invoices/s accepted and delivered")
     print(
         f"  paced 500/s    p50 {statistics.median(ms):6.1f} ms   p99 {ms[int(len(ms) * 0.99) - 1]:6.1f} ms   target p99 < 50 ms"
     )
