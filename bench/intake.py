@@ -247,13 +247,13 @@ async def main() -> None:
     parser.add_argument(
         "--processes", type=int, default=2, help="server processes (default: 2, one per core)"
     )
-    topology = parser.add_mutually_exclusive_group()
-    topology.add_argument(
+    who_delivers = parser.add_mutually_exclusive_group()
+    who_delivers.add_argument(
         "--worker-process",
         action="store_true",
         help="deliver from a separate `fakturaport worker` at nice 10, not from the API processes",
     )
-    topology.add_argument(
+    who_delivers.add_argument(
         "--no-deliveries",
         action="store_true",
         help="intake alone: `serve --no-worker` and no worker (the invoices stay queued)",
@@ -347,10 +347,10 @@ async def main() -> None:
         topology = f"{processes} API process(es), no deliveries"
     else:
         topology = f"{processes} server process(es), each accepting and delivering"
-    work = "" if args.no_deliveries else " and the spool delivery"
+    delivery = "" if args.no_deliveries else " and the spool delivery"
     print(
         f"intake over HTTP ({backend}, {topology}, 2 cores shared with this client;"
-        f" includes validation, UBL rendering{work})"
+        f" includes validation, UBL rendering{delivery})"
     )
     client = "wrk" if args.client == "wrk" else "the Python client"
     print(
@@ -359,7 +359,7 @@ async def main() -> None:
     print(
         f"                 server CPU {load_cpu / max(accepted, 1) * 1000:.2f} ms per accepted"
         f" invoice, {load_cpu / load_seconds:.2f} cores busy"
-        f"{' (deliveries included)' if work else ''}"
+        f"{'' if args.no_deliveries else ' (deliveries included)'}"
     )
     if catch_up is not None and end_to_end is not None:
         print(f"                 all {accepted} delivered {catch_up:.1f} s after the load ended")
