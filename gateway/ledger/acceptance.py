@@ -18,12 +18,12 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
 
 from . import schema as t
-from .direct import Direct, numbered, numbered_binds
+from .direct import Direct, Pending, numbered, numbered_binds
 from .ids import new_id, now
 from .rows import (
+    Subscriptions,
     append_events,
     delivery_row,
     document_row,
@@ -84,7 +84,10 @@ class _Prior(NamedTuple):
 
 
 class AcceptanceLedger:
-    """Mixed into ``Ledger`` (which provides ``write``, ``read`` and the group committer)."""
+    """Mixed into ``Ledger`` (which provides ``write``, ``read``, the group committer and
+    ``integrity_errors``)."""
+
+    integrity_errors: tuple[type[Exception], ...]
 
     async def accept(self, a: Acceptance) -> AcceptResult:
         """Store one invoice (committed with whatever else is being accepted right now)."""
@@ -93,8 +96,8 @@ class AcceptanceLedger:
     async def accept_many(self, batch: Sequence[Acceptance]) -> list[AcceptResult]:
         """Accept a batch in one transaction; results in the order given."""
         try:
-            return await self.write(_accept_in, batch)
-        except IntegrityError:
+            return await self.write(_accept_in, batch, pipelined=True)
+        except self.integrity_errors:
             # Another process committed one of these idempotency keys after we looked. One
             # transaction each, so only that invoice turns into a replay.
             if len(batch) > 1:
@@ -106,7 +109,11 @@ class AcceptanceLedger:
 
 
 def _accept_in(conn: Connection, batch: Sequence[Acceptance]) -> list[AcceptResult]:
-    known = _prior(conn, batch)
+    # Both questions are sent before either answer is read, and every insert after them goes
+    # out unanswered until the commit: in PostgreSQL's pipeline the batch takes two round trips.
+    asked = _ask_prior(conn, batch)
+    subscriptions = Subscriptions(conn, {a.tenant_id for a in batch})
+    known = _read_prior(asked)
     results: list[AcceptResult] = []
     fresh: list[tuple[str, Acceptance]] = []
     for a in batch:
@@ -119,7 +126,7 @@ def _accept_in(conn: Connection, batch: Sequence[Acceptance]) -> list[AcceptResu
         fresh.append((invoice_id, a))
         results.append(AcceptResult(invoice_id, created=True))
     if fresh:
-        _insert(conn, fresh)
+        _insert(conn, fresh, subscriptions)
     return results
 
 
@@ -128,19 +135,30 @@ _INSERT_DOCUMENT = Direct.insert(t.documents)
 _INSERT_RECEIVABLE = Direct.insert(t.receivables)
 
 
-def _prior(conn: Connection, batch: Sequence[Acceptance]) -> dict[tuple[str, str], _Prior]:
-    """The invoices already stored under the batch's idempotency keys: one query per tenant."""
+def _ask_prior(conn: Connection, batch: Sequence[Acceptance]) -> dict[str, Pending]:
+    """Asks for the invoices already stored under the batch's idempotency keys: one query per
+    tenant."""
     keys_by_tenant: dict[str, set[str]] = {}
     for a in batch:
         keys_by_tenant.setdefault(a.tenant_id, set()).add(a.idempotency_key)
-    found: dict[tuple[str, str], _Prior] = {}
-    for tenant_id, keys in keys_by_tenant.items():
-        params = {"tenant_id": tenant_id, **numbered("key", keys)}
-        for row in _prior_by_keys(len(keys)).rows(conn, params):
-            found[(tenant_id, row["idempotency_key"])] = _Prior(
-                row["id"], row["body_hash"], row["status"]
-            )
-    return found
+    return {
+        tenant_id: _prior_by_keys(len(keys)).send(
+            conn, {"tenant_id": tenant_id, **numbered("key", keys)}
+        )
+        for tenant_id, keys in keys_by_tenant.items()
+    }
+
+
+def _prior(conn: Connection, batch: Sequence[Acceptance]) -> dict[tuple[str, str], _Prior]:
+    return _read_prior(_ask_prior(conn, batch))
+
+
+def _read_prior(asked: Mapping[str, Pending]) -> dict[tuple[str, str], _Prior]:
+    return {
+        (tenant_id, row["idempotency_key"]): _Prior(row["id"], row["body_hash"], row["status"])
+        for tenant_id, pending in asked.items()
+        for row in pending.rows()
+    }
 
 
 @functools.cache
@@ -155,7 +173,9 @@ def _prior_by_keys(count: int) -> Direct:
     )
 
 
-def _insert(conn: Connection, fresh: Sequence[tuple[str, Acceptance]]) -> None:
+def _insert(
+    conn: Connection, fresh: Sequence[tuple[str, Acceptance]], subscriptions: Subscriptions
+) -> None:
     stamp = now()
     blobs: dict[str, bytes] = {}
     documents, deliveries, receivables, events = [], [], [], []
@@ -194,7 +214,7 @@ def _insert(conn: Connection, fresh: Sequence[tuple[str, Acceptance]]) -> None:
     _INSERT_DOCUMENT.many(conn, documents)
     insert_deliveries(conn, deliveries)
     _INSERT_RECEIVABLE.many(conn, receivables)
-    append_events(conn, events)
+    append_events(conn, events, subscriptions)
 
 
 def _key(a: Acceptance) -> tuple[str, str]:

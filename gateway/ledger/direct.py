@@ -7,6 +7,11 @@ compiled by SQLAlchemy, for the connection's dialect, and its values still go th
 column types' own processors (UTC datetimes, JSON), so the rows are exactly what the rest of
 the ledger reads and writes; only the per-call machinery is skipped. It runs inside the
 caller's transaction on the caller's connection.
+
+On PostgreSQL the statements run on psycopg's own async cursor, awaited from the synchronous
+code that ``AsyncConnection.run_sync`` runs. SQLAlchemy's adapter cursor reads a SELECT's rows
+as soon as it is sent, which in psycopg's pipeline mode (see ``Ledger.write``) would be before
+they arrive: psycopg's cursor reads them when asked. ``send`` and ``Pending.rows`` ask later.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from typing import Any
 from sqlalchemy import Table, bindparam, insert
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql.expression import BindParameter, Executable
+from sqlalchemy.util import await_only
 
 Processor = Callable[[Any], Any] | None
 _GIVEN = object()  #: a bind parameter whose value each call supplies
@@ -67,14 +73,12 @@ class Direct:
 
     def rows(self, conn: Connection, values: Mapping[str, Any] | None = None) -> list[dict]:
         """A SELECT's (or RETURNING's) rows as dicts by column name, through the column types."""
-        compiled, cursor = self._execute(conn, values or {})
-        return [
-            {
-                name: (process(value) if process else value)
-                for (name, process), value in zip(compiled.results, raw, strict=True)
-            }
-            for raw in cursor.fetchall()
-        ]
+        return self.send(conn, values).rows()
+
+    def send(self, conn: Connection, values: Mapping[str, Any] | None = None) -> Pending:
+        """Execute now, read the rows later: in a pipeline, statements sent one after another
+        travel to the server together and their rows come back together."""
+        return Pending(*self._execute(conn, values or {}))
 
     def _execute(self, conn: Connection, values: Mapping[str, Any]) -> tuple[_Compiled, Any]:
         compiled = self._for(conn.dialect, values)
@@ -94,6 +98,48 @@ class Direct:
             assert statement is not None
             compiled = self._compiled[(dialect.name, columns)] = _compile(statement, dialect)
         return compiled
+
+
+class Pending:
+    """A statement sent whose rows have not been read yet."""
+
+    __slots__ = ("_compiled", "_cursor")
+
+    def __init__(self, compiled: _Compiled, cursor: Any) -> None:
+        self._compiled = compiled
+        self._cursor = cursor
+
+    def rows(self) -> list[dict]:
+        return [
+            {
+                name: (process(value) if process else value)
+                for (name, process), value in zip(self._compiled.results, raw, strict=True)
+            }
+            for raw in self._cursor.fetchall()
+        ]
+
+
+class _AwaitedCursor:
+    """psycopg's async cursor used from synchronous code running under ``run_sync``."""
+
+    __slots__ = ("_cursor",)
+
+    def __init__(self, cursor: Any) -> None:
+        self._cursor = cursor
+
+    def execute(self, sql: str, params: Any) -> _AwaitedCursor:
+        await_only(self._cursor.execute(sql, params))
+        return self
+
+    def executemany(self, sql: str, params: Sequence[Any]) -> None:
+        await_only(self._cursor.executemany(sql, params))
+
+    def fetchall(self) -> list[tuple]:
+        return await_only(self._cursor.fetchall())
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
 
 
 def numbered_binds(name: str, count: int) -> list[BindParameter[Any]]:
@@ -130,4 +176,7 @@ def _compile(statement: Executable, dialect: Dialect) -> _Compiled:
 
 
 def _cursor(conn: Connection) -> Any:
-    return conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    dbapi_connection = conn.connection.dbapi_connection
+    if conn.dialect.driver == "psycopg" and conn.dialect.is_async:
+        return _AwaitedCursor(dbapi_connection.driver_connection.cursor())  # type: ignore[union-attr]
+    return dbapi_connection.cursor()  # type: ignore[union-attr]

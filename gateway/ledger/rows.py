@@ -7,7 +7,7 @@ transaction, an async caller through ``AsyncConnection.run_sync``.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -18,7 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from . import schema as t
-from .direct import Direct
+from .direct import Direct, Pending
 from .ids import new_id, now
 from .states import WEBHOOK_EVENTS, DeliveryStatus, EventType
 
@@ -165,22 +165,57 @@ def insert_event(
     append_events(conn, [event_row(tenant_id, invoice_id, kind, detail, delivery_id=delivery_id)])
 
 
-def append_events(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+def append_events(
+    conn: Connection,
+    rows: Sequence[Mapping[str, Any]],
+    subscriptions: Subscriptions | None = None,
+) -> None:
     """Append events to the log, in order, and queue their webhooks. An event's id is read back
     only when a webhook endpoint subscribes to it (its outbox row points at the event); the rest
-    are written in one driver call per run."""
-    subscribers = _subscribers(conn, rows)
-    queued: list[tuple[Mapping[str, Any], int]] = []
+    are written in one driver call per run. ``subscriptions``: asked for earlier by the caller."""
+    if subscriptions is None:
+        subscriptions = Subscriptions(
+            conn, {r["tenant_id"] for r in rows if r["type"] in WEBHOOK_EVENTS}
+        )
+    queued: list[tuple[Mapping[str, Any], list[str], Pending]] = []
     plain: list[Mapping[str, Any]] = []
-    for row, endpoints in zip(rows, subscribers, strict=True):
+    for row in rows:
+        endpoints = subscriptions.endpoints(row)
         if not endpoints:
             plain.append(row)
             continue
         _INSERT_EVENT.many(conn, plain)
         plain = []
-        queued.append((row, _INSERT_EVENT_RETURNING_ID.rows(conn, row)[0]["id"]))
+        queued.append((row, endpoints, _INSERT_EVENT_RETURNING_ID.send(conn, row)))
     _INSERT_EVENT.many(conn, plain)
-    _queue_webhooks(conn, queued, [s for s in subscribers if s])
+    # Every id is asked for before the first is read: in a pipeline they come back together.
+    _queue_webhooks(conn, [(row, ids.rows()[0]["id"], ends) for row, ends, ids in queued])
+
+
+class Subscriptions:
+    """The tenants' active webhook endpoints. Created when the question can be sent, read when
+    the answer is needed: in a pipeline it travels with the statements sent before it."""
+
+    def __init__(self, conn: Connection, tenant_ids: Iterable[str]) -> None:
+        self._conn = conn
+        self._pending = {
+            tenant_id: _ENDPOINTS_OF.send(conn, {"tenant_id": tenant_id})
+            for tenant_id in tenant_ids
+        }
+        self._read: dict[str, list[dict]] = {}
+
+    def endpoints(self, row: Mapping[str, Any]) -> list[str]:
+        """The ids of the endpoints subscribed to the event ``row``."""
+        if row["type"] not in WEBHOOK_EVENTS:
+            return []
+        tenant_id = row["tenant_id"]
+        endpoints = self._read.get(tenant_id)
+        if endpoints is None:
+            pending = self._pending.pop(tenant_id, None)
+            if pending is None:  # a tenant not asked about beforehand
+                pending = _ENDPOINTS_OF.send(self._conn, {"tenant_id": tenant_id})
+            endpoints = self._read[tenant_id] = pending.rows()
+        return [e["id"] for e in endpoints if not e["events"] or row["type"] in e["events"]]
 
 
 def store_blobs(conn: Connection, blobs: Mapping[str, bytes]) -> None:
@@ -190,33 +225,10 @@ def store_blobs(conn: Connection, blobs: Mapping[str, bytes]) -> None:
     )
 
 
-def _subscribers(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> list[list[str]]:
-    """For each event row, the ids of the tenant's active endpoints subscribed to its type."""
-    endpoints_of: dict[str, list[dict]] = {}
-    out = []
-    for row in rows:
-        if row["type"] not in WEBHOOK_EVENTS:
-            out.append([])
-            continue
-        tenant_id = row["tenant_id"]
-        if tenant_id not in endpoints_of:
-            endpoints_of[tenant_id] = _ENDPOINTS_OF.rows(conn, {"tenant_id": tenant_id})
-        out.append(
-            [
-                endpoint["id"]
-                for endpoint in endpoints_of[tenant_id]
-                if not endpoint["events"] or row["type"] in endpoint["events"]
-            ]
-        )
-    return out
-
-
 def _queue_webhooks(
-    conn: Connection,
-    events: Sequence[tuple[Mapping[str, Any], int]],
-    subscribers: Sequence[Sequence[str]],
+    conn: Connection, events: Sequence[tuple[Mapping[str, Any], int, Sequence[str]]]
 ) -> None:
-    """Outbox rows: one per event (row, id) and subscribed endpoint."""
+    """Outbox rows: one per event (row, id, subscribed endpoints) and endpoint."""
     _INSERT_OUTBOX.many(
         conn,
         [
@@ -227,7 +239,7 @@ def _queue_webhooks(
                 "attempts": 0,
                 "next_attempt_at": now(),
             }
-            for (row, event_id), endpoints in zip(events, subscribers, strict=True)
+            for row, event_id, endpoints in events
             for endpoint_id in endpoints
         ],
     )

@@ -87,3 +87,24 @@ async def test_literals_in_a_statement_and_rowcount_of_an_update(ledger):
         )
     )
     assert kinds == ["b", "c"]
+
+
+async def test_a_pipelined_write_reads_each_statements_rows_when_asked(ledger):
+    """Statements sent one after another and read afterwards, in a pipelined transaction (on
+    PostgreSQL nothing is answered until the first read): each read gets its own rows, and the
+    inserts sent after the last read are committed."""
+    tenant, _ = await ledger.create_tenant("t")
+    when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    event = {"tenant_id": tenant.id, "detail": {}, "at": when}
+    await ledger.write(lambda conn: Direct.insert(t.events).many(conn, [{**event, "type": "a"}]))
+
+    def work(conn):
+        first = _EVENT_BY_TYPE.send(conn, {"type": "a"})
+        second = _EVENT_BY_TYPE.send(conn, {"type": "missing"})
+        Direct.insert(t.events).many(conn, [{**event, "type": "b"}, {**event, "type": "b"}])
+        return first.rows(), second.rows()
+
+    first, second = await ledger.write(work, pipelined=True)
+    assert [row["at"] for row in first] == [when] and second == []
+    stored = await ledger.read(lambda conn: _EVENT_BY_TYPE.rows(conn, {"type": "b"}))
+    assert len(stored) == 2

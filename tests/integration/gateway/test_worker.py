@@ -267,10 +267,10 @@ async def test_polling_an_empty_webhook_outbox_takes_no_write_lock(ledger):
     transaction = ledger.transaction
 
     @contextlib.asynccontextmanager
-    async def counted():
+    async def counted(**options):
         nonlocal transactions
         transactions += 1
-        async with transaction() as conn:
+        async with transaction(**options) as conn:
             yield conn
 
     ledger.transaction = counted
