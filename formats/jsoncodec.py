@@ -179,7 +179,9 @@ def _decoder(base: Any) -> Decoder:
 def _text(raw: Any) -> str:
     if not isinstance(raw, str):
         raise _Invalid(f"expected a string, got {_json_type(raw)}")
-    bad = NOT_XML.search(raw)
+    # Printable text holds none of them (controls, surrogates and noncharacters are not
+    # printable), and asking is cheaper than the search; tabs and line breaks take the search.
+    bad = None if raw.isprintable() else NOT_XML.search(raw)
     if bad is not None:  # every document we write is XML: refuse what it cannot carry, here
         raise _Invalid(
             f"contains U+{ord(bad.group()):04X}, a control character no invoice format carries"

@@ -14,6 +14,10 @@ from .errors import FormatError
 
 #: Characters outside the XML 1.0 Char production.
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+#: The same characters in UTF-8: the C0 controls XML refuses (one byte each), and U+FFFE and
+#: U+FFFF. Surrogates cannot be encoded at all.
+_CONTROL_BYTES = bytes(c for c in range(0x20) if c not in b"\t\n\r")
+_NONCHARACTERS = (b"\xef\xbf\xbe", b"\xef\xbf\xbf")
 
 
 class Element:
@@ -59,14 +63,28 @@ def document(root: Element) -> bytes:
     out = ["<?xml version='1.0' encoding='UTF-8'?>\n"]
     root.render(out)
     text = "".join(out)
-    bad = NOT_XML.search(text)  # once over the document: cheaper than once per value
+    # Once over the document, on the encoded bytes: cheaper than a search per value, and than a
+    # regular expression's character class tested at every character. The search below only
+    # names the character once one is known to be there.
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        data = b""
+    bad = NOT_XML.search(text) if not data or not _carries(data) else None
     if bad is not None:
         where = _enclosing_tag(text, bad.start())
         raise FormatError(
             f"{where} contains U+{ord(bad.group()):04X}, a character XML cannot carry",
             location=where,
         )
-    return text.encode("utf-8")
+    return data
+
+
+def _carries(data: bytes) -> bool:
+    """No character outside XML's Char production in these UTF-8 bytes."""
+    if len(data.translate(None, _CONTROL_BYTES)) != len(data):
+        return False
+    return not any(nonchar in data for nonchar in _NONCHARACTERS)
 
 
 def _enclosing_tag(text: str, position: int) -> str:

@@ -81,3 +81,25 @@ def test_unsupported_inputs_say_what_they_are():
 def test_conversion_report_lists_what_the_target_drops():
     result = convert(write_ubl(invoice(buyer_accounting_reference="4025:123")), "svefaktura")
     assert any(d.startswith("BT-19") for d in result.dropped)
+
+
+@pytest.mark.parametrize("character", ["\x01", "\x1f", "\ufffe", "\uffff", "\udc00"])
+def test_a_character_xml_cannot_carry_is_refused_by_name_where_it_is(character):
+    from dataclasses import replace
+
+    from formats.errors import FormatError
+
+    source = invoice()
+    with pytest.raises(FormatError) as err:
+        write_ubl(replace(source, buyer=replace(source.buyer, name=f"A{character}B")))
+    assert f"U+{ord(character):04X}" in str(err.value)
+    assert err.value.location == "cbc:RegistrationName"
+
+
+def test_tabs_line_breaks_and_other_text_are_written():
+    from dataclasses import replace
+
+    source = invoice()
+    name = "Tab\tline\nbreak\r nbsp\u00a0 emoji\U0001f600 \ufffd"
+    xml = write_ubl(replace(source, buyer=replace(source.buyer, name=name)))
+    assert "emoji\U0001f600".encode() in xml and b"Tab\tline" in xml
