@@ -4,16 +4,19 @@ The development default, and a real hand-off for deployments whose next hop pick
 Files are written atomically (temporary name, then rename) and named by the delivery's stable
 message id, so a retry of the same delivery replaces its own file instead of adding a second.
 A receipt is returned only once its files and their names are on disk (file and folder fsynced).
-Deliveries sent at the same time are written in one trip to a thread, whose folder fsync they
-share.
+Deliveries sent at the same time are written together: their files are fsynced at the same time
+(the filesystem commits concurrent fsyncs together, where one after another each waits for its
+own commit) and one folder fsync covers all their names.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +25,10 @@ from . import Envelope, Evidence, LocalConfigurationError, Receipt
 
 #: The document a spool delivery writes, by preference.
 PREFERRED = ("ubl", "svefaktura", "cii", "pdf", "original")
+#: Deliveries whose files are written and fsynced at the same time (as many as a worker sends
+#: at once by default).
+PARALLEL_WRITES = 8
+_WRITERS = ThreadPoolExecutor(PARALLEL_WRITES, thread_name_prefix="spool-write")
 
 
 class SpoolChannel:
@@ -99,32 +106,59 @@ class SpoolChannel:
 
     def write_batch(self, batch: list[_Files]) -> list[OSError | None]:
         """Blocking; ``send`` runs it in a thread (bench/delivery.py times it alone).
-        Each delivery's files (the document first: a receipt never names a missing file),
-        then one fsync of the folder for all their names; an error fails its delivery only."""
+        The deliveries' files are written and fsynced under temporary names, deliveries side
+        by side; then each delivery's are renamed, the document first (a receipt never names a
+        missing file), and one fsync of the folder makes all the names durable. An error
+        fails its delivery only."""
         self.folder.mkdir(parents=True, exist_ok=True)
+        staged = list(_WRITERS.map(self._stage, batch))
         errors: list[OSError | None] = []
-        for files in batch:
+        for renames in staged:
+            if isinstance(renames, OSError):
+                errors.append(renames)
+                continue
             try:
-                for name, content in files:
-                    _atomic_write(self.folder / name, content)
+                for temporary, path in renames:
+                    os.replace(temporary, path)
                 errors.append(None)
             except OSError as exc:
+                _discard(temporary for temporary, _ in renames)
                 errors.append(exc)
         _fsync_folder(self.folder)
         return errors
+
+    def _stage(self, files: _Files) -> list[tuple[Path, Path]] | OSError:
+        """One delivery's files on disk under temporary names: (temporary, final) pairs."""
+        renames = []
+        try:
+            for name, content in files:
+                path = self.folder / name
+                temporary = path.with_name(f".{path.name}.tmp")
+                _durable_write(temporary, content)
+                renames.append((temporary, path))
+        except OSError as exc:
+            _discard([*(temporary for temporary, _ in renames), temporary])
+            return exc
+        return renames
 
 
 #: One delivery's files: (name, content), written in this order.
 _Files = tuple[tuple[str, bytes], ...]
 
 
-def _atomic_write(path: Path, content: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    with open(temporary, "wb") as handle:
+def _durable_write(path: Path, content: bytes) -> None:
+    with open(path, "wb") as handle:
         handle.write(content)
         handle.flush()
         os.fsync(handle.fileno())
-    os.replace(temporary, path)
+
+
+def _discard(temporaries: Iterable[Path]) -> None:
+    """A failed delivery's files that were not renamed (those that were stay: a retry
+    replaces them). Whatever cannot be removed is left: the delivery's own error is reported."""
+    for temporary in temporaries:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
 
 
 def _fsync_folder(folder: Path) -> None:

@@ -71,6 +71,18 @@ async def test_a_delivery_that_cannot_be_written_fails_alone(tmp_path):
     assert isinstance(results[2], LocalConfigurationError)
     assert [r.remote_id for n, r in enumerate(results) if n != 2] == ["m0", "m1", "m3"]
     assert not (tmp_path / "m2.receipt.json").exists(), "no receipt for a missing document"
+    assert not list(tmp_path.glob(".*.tmp")), "nothing half-written is left behind"
+
+
+async def test_a_delivery_whose_receipt_cannot_be_written_leaves_no_document(tmp_path):
+    channel = SpoolChannel(tmp_path)
+    (tmp_path / ".m1.receipt.json.tmp").mkdir()  # the receipt's temporary name is taken
+    results = await asyncio.gather(
+        *(channel.send(_envelope(n)) for n in range(3)), return_exceptions=True
+    )
+    assert isinstance(results[1], LocalConfigurationError)
+    assert not (tmp_path / "m1.xml").exists() and not (tmp_path / ".m1.xml.tmp").exists()
+    assert (tmp_path / "m0.xml").exists() and (tmp_path / "m2.receipt.json").exists()
 
 
 async def test_an_unusable_folder_is_a_configuration_error(tmp_path):
