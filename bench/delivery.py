@@ -1,6 +1,6 @@
 """Deliveries per second through the spool channel, next to writing the same files bare.
 
-A ledger on SQLite holds N accepted invoices; one worker (the settings' concurrency) claims,
+A ledger on SQLite (or, with --postgres, a fresh PostgreSQL database) holds N accepted invoices; one worker (the settings' concurrency) claims,
 sends and records them until all are delivered. Each delivery writes the UBL document and a
 receipt, both fsynced, then records the outcome (delivery, invoice, evidence, event). The
 reference writes the same two files per invoice the same way (fsync each, rename, one folder
@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.intake import bodies
+from bench.intake import bodies, create_postgres_db
 from channels.spool import SpoolChannel
 from gateway.channels import build_channels
 from gateway.ledger import Ledger, RenderedDocument
@@ -53,10 +53,13 @@ def receipts(folder: Path) -> int:
     return sum(1 for entry in os.scandir(folder) if entry.name.endswith(".receipt.json"))
 
 
-async def worker_rate(data: Path, count: int) -> tuple[float, float]:
+async def worker_rate(data: Path, count: int, database_url: str | None) -> tuple[float, float]:
     """Deliveries/s and CPU ms per delivery of one worker delivering ``count`` invoices."""
     data.mkdir(parents=True)
-    settings = load_settings(None, {**os.environ, "FAKTURAPORT_DATA_DIR": str(data)})
+    env = {**os.environ, "FAKTURAPORT_DATA_DIR": str(data)}
+    if database_url:
+        env["FAKTURAPORT_DATABASE_URL"] = database_url
+    settings = load_settings(None, env)
     ledger = await Ledger.open(settings.db_url)
     await accept(ledger, count)
     worker = Worker(ledger, build_channels(settings), settings)
@@ -91,14 +94,19 @@ def bare_rate(folder: Path, count: int, batch: int) -> tuple[float, float]:
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=3000)
+    parser.add_argument(
+        "--postgres", action="store_true", help="the ledger on a fresh PostgreSQL database"
+    )
     args = parser.parse_args()
     settings = load_settings(None)
+    database_url = create_postgres_db() if args.postgres else None
     with tempfile.TemporaryDirectory(prefix="fp-delivery-") as tmp:
-        rate, cpu = await worker_rate(Path(tmp) / "gateway", args.count)
+        rate, cpu = await worker_rate(Path(tmp) / "gateway", args.count, database_url)
         bare, bare_cpu = bare_rate(Path(tmp) / "bare", args.count, settings.worker.batch)
+    backend = "PostgreSQL" if args.postgres else "SQLite"
     print(
-        f"spool delivery, SQLite ledger, one worker ({settings.worker.concurrency} in flight),"
-        f" {args.count} invoices"
+        f"spool delivery, {backend} ledger, one worker ({settings.worker.concurrency} in flight),"
+        f" {args.count} invoices (CPU: this process's, not the database server's)"
     )
     print(f"  worker       {rate:8.0f} deliveries/s   {cpu:5.2f} ms CPU per delivery")
     print(f"  bare files   {bare:8.0f} deliveries/s   {bare_cpu:5.2f} ms CPU per delivery")

@@ -32,7 +32,9 @@ class DeliveryLedger:
         self, worker: str, when: datetime, *, limit: int, lease: float
     ) -> list[Claim]:
         until = when + timedelta(seconds=lease)
-        rows = await self.write(_claim, _claim_statement(self.dialect, limit), worker, when, until)
+        rows = await self.write(
+            _claim, _claim_statement(self.dialect, limit), worker, when, until, pipelined=True
+        )
         return [
             Claim(
                 r["id"],
@@ -96,7 +98,7 @@ class DeliveryLedger:
 
     async def write_outcomes(self, batch: Sequence[Outcome]) -> list[bool]:
         """Outcomes recorded at the same time share one transaction (see ``group_commit``)."""
-        return await self.write(outcomes.record_all, batch)
+        return await self.write(outcomes.record_all, batch, pipelined=True)
 
     async def store_evidence(
         self,

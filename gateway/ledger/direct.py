@@ -139,7 +139,18 @@ class _AwaitedCursor:
 
     @property
     def rowcount(self) -> int:
+        # In a pipeline the count arrives with the statement's answer, not when it is sent
+        # (until then psycopg says -1): ask for the answers first.
+        connection = self._cursor.connection
+        if connection.pgconn.pipeline_status:
+            await_only(_sync(connection))
         return self._cursor.rowcount
+
+
+async def _sync(connection: Any) -> None:
+    """Everything sent on ``connection``'s pipeline so far, answered (its pipeline stays on)."""
+    async with connection.pipeline() as pipeline:
+        await pipeline.sync()
 
 
 def numbered_binds(name: str, count: int) -> list[BindParameter[Any]]:

@@ -213,14 +213,12 @@ def advance(
     if reminder_id is not None:
         advance_reminder(conn, tenant_id, invoice_id, reminder_id, channel, position, error, when)
         return
-    plan = conn.execute(select(t.invoices.c.plan).where(t.invoices.c.id == invoice_id)).scalar_one()
+    plan = _PLAN_OF_INVOICE.rows(conn, {"invoice_id": invoice_id})[0]["plan"]
     if position + 1 < len(plan):
         following = plan[position + 1]
         new_delivery = insert_delivery(conn, tenant_id, invoice_id, following, position + 1, when)
-        conn.execute(
-            update(t.invoices)
-            .where(t.invoices.c.id == invoice_id)
-            .values(status=InvoiceStatus.IN_PROGRESS, current_channel=following, updated_at=when)
+        _INVOICE_TO_CHANNEL.run(
+            conn, {"invoice_id": invoice_id, "new_channel": following, "new_at": when}
         )
         kind, detail = EventType.FALLBACK, {"from": channel, "to": following, "error": error}
         delivery_id = new_delivery
@@ -240,14 +238,8 @@ def reminder_outcome(
     when: datetime,
 ) -> None:
     """A reminder's delivery was handed over or confirmed: the reminder, not the invoice, moves."""
-    reminder_id = conn.execute(
-        select(t.deliveries.c.reminder_id).where(t.deliveries.c.id == delivery_id)
-    ).scalar_one()
-    conn.execute(
-        update(t.reminders)
-        .where(t.reminders.c.id == reminder_id)
-        .values(status=str(status), delivery_id=delivery_id, updated_at=when)
-    )
+    reminder_id = _REMINDER_OF_DELIVERY.rows(conn, {"delivery_id": delivery_id})[0]["reminder_id"]
+    _update_reminder(conn, reminder_id, when, status=str(status), delivery_id=delivery_id)
     if status == DeliveryStatus.DELIVERED:
         _add_event(
             conn,
@@ -272,9 +264,7 @@ def advance_reminder(
     when: datetime,
 ) -> None:
     """A reminder's channel gave up: the next channel of the reminder's plan, else failed."""
-    plan = conn.execute(
-        select(t.reminders.c.plan).where(t.reminders.c.id == reminder_id)
-    ).scalar_one()
+    plan = _PLAN_OF_REMINDER.rows(conn, {"reminder_id": reminder_id})[0]["plan"]
     if position + 1 < len(plan):
         following = plan[position + 1]
         delivery_id: str | None = insert_delivery(
@@ -285,9 +275,7 @@ def advance_reminder(
     else:
         delivery_id, values = None, {"status": "failed"}
         kind, detail = EventType.REMINDER_FAILED, {"channel": channel}
-    conn.execute(
-        update(t.reminders).where(t.reminders.c.id == reminder_id).values(updated_at=when, **values)
-    )
+    _update_reminder(conn, reminder_id, when, **values)
     _add_event(
         conn,
         event_row(
@@ -297,6 +285,13 @@ def advance_reminder(
             {"reminder_id": reminder_id, "error": error, **detail},
             delivery_id=delivery_id,
         ),
+    )
+
+
+def _update_reminder(conn: Connection, reminder_id: str, when: datetime, **values: Any) -> None:
+    params = {f"new_{name}": value for name, value in values.items()}
+    _reminder_update(tuple(sorted(values))).run(
+        conn, {"reminder_id": reminder_id, "new_at": when, **params}
     )
 
 
@@ -341,7 +336,9 @@ def _guarded(conn: Connection, claim: Claim, worker: str, **values: Any) -> bool
     return _release_lease(tuple(sorted(values))).run(conn, params).rowcount == 1
 
 
-# Every delivery runs these: ``Direct`` statements (see direct.py on why).
+# Every statement here is ``Direct`` (see direct.py on why): the hot ones for their speed, and
+# all of them because ``record_all`` runs pipelined on PostgreSQL, where only ``Direct``
+# statements read their rows when asked.
 _SET_INVOICE = Direct(
     update(t.invoices)
     .where(t.invoices.c.id == bindparam("invoice_id"))
@@ -351,6 +348,37 @@ _SET_INVOICE = Direct(
     )
 )
 _INSERT_EVIDENCE = Direct.insert(t.evidence)
+_PLAN_OF_INVOICE = Direct(
+    select(t.invoices.c.plan).where(t.invoices.c.id == bindparam("invoice_id"))
+)
+_INVOICE_TO_CHANNEL = Direct(
+    update(t.invoices)
+    .where(t.invoices.c.id == bindparam("invoice_id"))
+    .values(
+        status=InvoiceStatus.IN_PROGRESS,
+        current_channel=bindparam("new_channel"),
+        updated_at=bindparam("new_at", type_=t.invoices.c.updated_at.type),
+    )
+)
+_REMINDER_OF_DELIVERY = Direct(
+    select(t.deliveries.c.reminder_id).where(t.deliveries.c.id == bindparam("delivery_id"))
+)
+_PLAN_OF_REMINDER = Direct(
+    select(t.reminders.c.plan).where(t.reminders.c.id == bindparam("reminder_id"))
+)
+
+
+@functools.cache
+def _reminder_update(columns: tuple[str, ...]) -> Direct:
+    r = t.reminders
+    return Direct(
+        update(r)
+        .where(r.c.id == bindparam("reminder_id"))
+        .values(
+            updated_at=bindparam("new_at", type_=r.c.updated_at.type),
+            **{c: bindparam(f"new_{c}", type_=r.c[c].type) for c in columns},
+        )
+    )
 
 
 @functools.cache

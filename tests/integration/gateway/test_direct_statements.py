@@ -108,3 +108,24 @@ async def test_a_pipelined_write_reads_each_statements_rows_when_asked(ledger):
     assert [row["at"] for row in first] == [when] and second == []
     stored = await ledger.read(lambda conn: _EVENT_BY_TYPE.rows(conn, {"type": "b"}))
     assert len(stored) == 2
+
+
+async def test_a_pipelined_write_gets_the_rowcount_of_an_update(ledger):
+    """A guard such as the lease check reads how many rows its UPDATE changed: in a pipeline
+    that number arrives with the answer, which is waited for, never taken as 'none'."""
+    tenant, _ = await ledger.create_tenant("t")
+    when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    event = {"tenant_id": tenant.id, "detail": {}, "at": when}
+    retype = Direct(
+        update(t.events)
+        .where(t.events.c.type == bindparam("old"), t.events.c.tenant_id == bindparam("tenant"))
+        .values(type=bindparam("new"))
+    )
+
+    def work(conn):
+        Direct.insert(t.events).many(conn, [{**event, "type": "a"}] * 3)
+        changed = retype.run(conn, {"old": "a", "new": "b", "tenant": tenant.id}).rowcount
+        unchanged = retype.run(conn, {"old": "x", "new": "y", "tenant": tenant.id}).rowcount
+        return changed, unchanged
+
+    assert await ledger.write(work, pipelined=True) == (3, 0)

@@ -211,10 +211,10 @@ async def test_outcomes_recorded_together_share_a_transaction_and_fail_only_thei
     transactions = 0
     write = ledger.write
 
-    async def counted(work, *args):
+    async def counted(work, *args, **options):
         nonlocal transactions
         transactions += 1
-        return await write(work, *args)
+        return await write(work, *args, **options)
 
     ledger.write = counted
     broken = EvidenceItem("receipt", "application/json", None)  # cannot be stored: no bytes
