@@ -33,6 +33,7 @@ from .deliveries import Claim, DeliveryLedger, EvidenceItem
 from .direct import Direct, numbered, numbered_binds
 from .group_commit import GroupCommit
 from .held_reader import HeldReader
+from .idle_ping import ping_when_idle
 from .ids import new_id, now
 from .inbox import InboxLedger
 from .migrations import migrate
@@ -185,8 +186,10 @@ class Ledger(
             kwargs["connect_args"] = {"timeout": 30}
             kwargs.update(pool_size=32, max_overflow=0)
         else:
-            kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+            kwargs.update(pool_size=10, max_overflow=10)
         engine = create_async_engine(url, **kwargs)
+        if engine.dialect.name == "postgresql":
+            ping_when_idle(engine)
         sqlite_sync = None
         if engine.dialect.name == "sqlite":
             sa_event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
