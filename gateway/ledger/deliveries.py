@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -343,6 +343,16 @@ class DeliveryLedger:
         return True
 
 
+# The oldest due deliveries are the first entries of ix_deliveries_due: reading it in order
+# finds them at once, whatever the backlog. PostgreSQL's planner chooses from the table's
+# statistics, and a queue's are nearly always of a moment when little was pending (right after
+# it was created, or analysed between two bursts): it then reads every pending delivery through
+# a bitmap and sorts them, for each claim, so that claiming slows down as the backlog grows, when
+# it matters most (8,000 pending: 2.7 ms a claim against 0.2). For this transaction only, the
+# bitmap is not an option.
+_ORDERED_SCAN = Direct(text("SET LOCAL enable_bitmapscan = off"))
+
+
 @functools.cache
 def _claim_statement(dialect: str, limit: int) -> Direct:
     """Lease up to ``limit`` due deliveries (the oldest first) and return them."""
@@ -398,7 +408,13 @@ def _started(count: int) -> tuple[Direct, Direct]:
         ),
         Direct(
             update(i)
-            .where(i.c.id.in_(invoices), i.c.status == InvoiceStatus.ACCEPTED)
+            .where(
+                i.c.id.in_(invoices),
+                # The invoices are found by their ids; the status only guards the change. As a
+                # plain comparison PostgreSQL may, on a young table's statistics, walk the whole
+                # (tenant, status) index for it instead (1.5 ms at 8,000 invoices, not 0.1).
+                func.coalesce(i.c.status, "") == InvoiceStatus.ACCEPTED,
+            )
             .values(status=InvoiceStatus.IN_PROGRESS, updated_at=when)
         ),
     )
@@ -408,6 +424,8 @@ def _claim(
     conn: Connection, claim: Direct, worker: str, when: datetime, until: datetime
 ) -> list[dict[str, Any]]:
     """Lease the due deliveries; their invoices are now in progress. One write transaction."""
+    if conn.dialect.name == "postgresql":
+        _ORDERED_SCAN.run(conn)
     rows = claim.rows(conn, {"worker": worker, "when": when, "until": until})
     if rows:
         first_attempt, in_progress = _started(len(rows))

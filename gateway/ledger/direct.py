@@ -181,7 +181,7 @@ def _compile(statement: Executable, dialect: Dialect) -> _Compiled:
     # A SELECT's columns, or an INSERT/UPDATE's RETURNING columns.
     results = tuple(
         (column.name, column.type.dialect_impl(dialect).result_processor(dialect, None))
-        for column in statement.exported_columns  # type: ignore[attr-defined]
+        for column in getattr(statement, "exported_columns", ())  # none for a SET, say
     )
     return _Compiled(str(compiled), positional, binds, results)
 
