@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import os
 import sys
 import tempfile
@@ -20,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.intake import bodies, create_postgres_db
+from bench.intake import bodies, create_postgres_db, drop_postgres_db
 from channels.spool import SpoolChannel
 from gateway.channels import build_channels
 from gateway.ledger import Ledger, RenderedDocument
@@ -100,6 +101,8 @@ async def main() -> None:
     args = parser.parse_args()
     settings = load_settings(None)
     database_url = create_postgres_db() if args.postgres else None
+    if database_url:
+        atexit.register(drop_postgres_db, database_url)
     with tempfile.TemporaryDirectory(prefix="fp-delivery-") as tmp:
         rate, cpu = await worker_rate(Path(tmp) / "gateway", args.count, database_url)
         bare, bare_cpu = bare_rate(Path(tmp) / "bare", args.count, settings.worker.batch)
