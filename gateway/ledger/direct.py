@@ -92,8 +92,14 @@ class Direct:
         if compiled is None:
             statement = self._statement
             if self._table is not None:
-                statement = insert(self._table).values(
-                    {name: bindparam(name, type_=self._table.c[name].type) for name in columns}
+                # inline: no RETURNING of a generated key nobody reads (PostgreSQL would send
+                # it back for every row of every batch)
+                statement = (
+                    insert(self._table)
+                    .inline()
+                    .values(
+                        {name: bindparam(name, type_=self._table.c[name].type) for name in columns}
+                    )
                 )
             assert statement is not None
             compiled = self._compiled[(dialect.name, columns)] = _compile(statement, dialect)
