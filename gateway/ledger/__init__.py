@@ -336,10 +336,7 @@ class Ledger(
         self, lookups: Sequence[tuple[str, tuple[str, ...]]]
     ) -> list[dict[str, Any] | None]:
         found = await self.read(_recipients_of, lookups)
-        return [
-            next((found[(tenant_id, k)] for k in keys if (tenant_id, k) in found), None)
-            for tenant_id, keys in lookups
-        ]
+        return [_first_entry(found, tenant_id, keys) for tenant_id, keys in lookups]
 
     async def list_recipients(self, tenant_id: str) -> list[dict[str, Any]]:
         async with self.engine.connect() as conn:
@@ -420,8 +417,16 @@ def _key_row(conn: Connection, prefix: str) -> Any:
 def _recipient(conn: Connection, tenant_id: str, keys: Sequence[str]) -> dict[str, Any] | None:
     """The directory entry for the first of ``keys`` that has one."""
     params = {"tenant_id": tenant_id, **numbered("key", keys)}
-    by_key = {row["key"]: row for row in _recipients_by_key(len(keys)).rows(conn, params)}
-    return next((by_key[k] for k in keys if k in by_key), None)
+    rows = _recipients_by_key(len(keys)).rows(conn, params)
+    return _first_entry({(tenant_id, row["key"]): row for row in rows}, tenant_id, keys)
+
+
+def _first_entry(
+    found: Mapping[tuple[str, str], dict[str, Any]], tenant_id: str, keys: Sequence[str]
+) -> dict[str, Any] | None:
+    """Of the entries found by (tenant, key), the tenant's under the first of ``keys`` that has
+    one: the buyer's most specific key wins (endpoint id, then legal id, then VAT id)."""
+    return next((found[(tenant_id, k)] for k in keys if (tenant_id, k) in found), None)
 
 
 def _recipients_of(
