@@ -16,7 +16,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import String, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
 from . import schema as t
@@ -135,30 +136,42 @@ _INSERT_DOCUMENT = Direct.insert(t.documents)
 _INSERT_RECEIVABLE = Direct.insert(t.receivables)
 
 
-def _ask_prior(conn: Connection, batch: Sequence[Acceptance]) -> dict[str, Pending]:
-    """Asks for the invoices already stored under the batch's idempotency keys: one query per
-    tenant."""
+def _ask_prior(conn: Connection, batch: Sequence[Acceptance]) -> list[Pending]:
+    """Asks for the invoices already stored under the batch's idempotency keys."""
+    if conn.dialect.name == "postgresql":
+        keys = list({_key(a) for a in batch})
+        values = {"tenants": [k[0] for k in keys], "keys": [k[1] for k in keys]}
+        return [_PRIOR_BY_KEY_PAIRS.send(conn, values)]
     keys_by_tenant: dict[str, set[str]] = {}
     for a in batch:
         keys_by_tenant.setdefault(a.tenant_id, set()).add(a.idempotency_key)
-    return {
-        tenant_id: _prior_by_keys(len(keys)).send(
-            conn, {"tenant_id": tenant_id, **numbered("key", keys)}
-        )
+    return [
+        _prior_by_keys(len(keys)).send(conn, {"tenant_id": tenant_id, **numbered("key", keys)})
         for tenant_id, keys in keys_by_tenant.items()
-    }
+    ]
 
 
 def _prior(conn: Connection, batch: Sequence[Acceptance]) -> dict[tuple[str, str], _Prior]:
     return _read_prior(_ask_prior(conn, batch))
 
 
-def _read_prior(asked: Mapping[str, Pending]) -> dict[tuple[str, str], _Prior]:
+def _read_prior(asked: Sequence[Pending]) -> dict[tuple[str, str], _Prior]:
     return {
-        (tenant_id, row["idempotency_key"]): _Prior(row["id"], row["body_hash"], row["status"])
-        for tenant_id, pending in asked.items()
+        (row["tenant_id"], row["idempotency_key"]): _Prior(
+            row["id"], row["body_hash"], row["status"]
+        )
+        for pending in asked
         for row in pending.rows()
     }
+
+
+_PRIOR_COLUMNS = (
+    t.invoices.c.tenant_id,
+    t.invoices.c.idempotency_key,
+    t.invoices.c.id,
+    t.invoices.c.body_hash,
+    t.invoices.c.status,
+)
 
 
 @functools.cache
@@ -166,11 +179,34 @@ def _prior_by_keys(count: int) -> Direct:
     """One statement per number of keys (a batch holds at most ``MAX_BATCH``)."""
     i = t.invoices
     return Direct(
-        select(i.c.idempotency_key, i.c.id, i.c.body_hash, i.c.status).where(
+        select(*_PRIOR_COLUMNS).where(
             i.c.tenant_id == bindparam("tenant_id"),
             i.c.idempotency_key.in_(numbered_binds("key", count)),
         )
     )
+
+
+# PostgreSQL: every (tenant, key) pair of the batch in one statement, each looked up by the whole
+# unique key, and planned at each call for the table as it is then. `tenant_id = $1 AND
+# idempotency_key IN (...)` was planned, until the table's first ANALYZE, as a scan of every
+# invoice of the tenant through another index on tenant_id (2.9 ms a batch at 2,500 invoices,
+# growing with each); a plan kept from the table's first minutes hash-joined a scan of the whole
+# table. Planned at each call, the lookups go through the unique index once the table holds a
+# few thousand invoices, statistics or none.
+_PAIRS = (
+    func.unnest(bindparam("tenants", type_=ARRAY(String)), bindparam("keys", type_=ARRAY(String)))
+    .table_valued("tenant_id", "key")
+    .render_derived(name="asked")
+)
+_PRIOR_BY_KEY_PAIRS = Direct(
+    select(*_PRIOR_COLUMNS).join_from(
+        _PAIRS,
+        t.invoices,
+        (t.invoices.c.tenant_id == _PAIRS.c.tenant_id)
+        & (t.invoices.c.idempotency_key == _PAIRS.c.key),
+    ),
+    planned_each_time=True,
+)
 
 
 def _insert(

@@ -50,9 +50,20 @@ class _Compiled:
 class Direct:
     """One statement; ``run``/``many``/``rows`` execute it on a ``Connection``'s driver cursor."""
 
-    def __init__(self, statement: Executable | None = None, *, table: Table | None = None) -> None:
+    def __init__(
+        self,
+        statement: Executable | None = None,
+        *,
+        table: Table | None = None,
+        planned_each_time: bool = False,
+    ) -> None:
+        """``planned_each_time``: on PostgreSQL, planned for each call's values and the tables'
+        size at the time, never kept prepared (psycopg prepares a statement on its fifth run,
+        and PostgreSQL may then keep the plan it made while a table was empty). SQLite plans
+        each statement anyway."""
         self._statement = statement
         self._table = table
+        self._planned_each_time = planned_each_time
         self._compiled: dict[tuple[str, tuple[str, ...]], _Compiled] = {}
 
     @classmethod
@@ -83,7 +94,10 @@ class Direct:
     def _execute(self, conn: Connection, values: Mapping[str, Any]) -> tuple[_Compiled, Any]:
         compiled = self._for(conn.dialect, values)
         cursor = _cursor(conn)
-        cursor.execute(compiled.sql, compiled.params(values))
+        if self._planned_each_time and isinstance(cursor, _AwaitedCursor):
+            cursor.execute(compiled.sql, compiled.params(values), prepare=False)
+        else:
+            cursor.execute(compiled.sql, compiled.params(values))
         return compiled, cursor
 
     def _for(self, dialect: Dialect, values: Mapping[str, Any]) -> _Compiled:
@@ -133,8 +147,8 @@ class _AwaitedCursor:
     def __init__(self, cursor: Any) -> None:
         self._cursor = cursor
 
-    def execute(self, sql: str, params: Any) -> _AwaitedCursor:
-        await_only(self._cursor.execute(sql, params))
+    def execute(self, sql: str, params: Any, prepare: bool | None = None) -> _AwaitedCursor:
+        await_only(self._cursor.execute(sql, params, prepare=prepare))
         return self
 
     def executemany(self, sql: str, params: Sequence[Any]) -> None:

@@ -42,6 +42,28 @@ async def test_a_batch_keeps_the_idempotency_rules(ledger):
         assert await ledger.document(tenant.id, result.invoice_id, "ubl") is not None
 
 
+async def test_tenants_sharing_keys_in_one_batch_each_keep_their_own(ledger):
+    """The keys of a batch are looked up as (tenant, key) pairs: a key another tenant used, in
+    the same batch or before, is no replay."""
+    first, _ = await ledger.create_tenant("first")
+    second, _ = await ledger.create_tenant("second")
+    before = await ledger.accept_many([_acceptance(first.id, "shared")])
+    results = await ledger.accept_many(
+        [
+            _acceptance(second.id, "shared", body="b"),
+            _acceptance(first.id, "shared"),
+            _acceptance(second.id, "own"),
+            _acceptance(first.id, "own", body="c"),
+        ]
+    )
+    assert [r.created for r in results] == [True, False, True, True]
+    assert not any(r.conflict for r in results)
+    assert results[1].invoice_id == before[0].invoice_id
+    assert len({r.invoice_id for r in results}) == 4
+    assert (await ledger.reconciliation(first.id))["accepted"] == 2
+    assert (await ledger.reconciliation(second.id))["accepted"] == 2
+
+
 async def test_concurrent_accepts_are_committed_together(ledger):
     tenant, _ = await ledger.create_tenant("t")
     keys = [f"k{n}" for n in range(60)] * 2  # every key twice, concurrently

@@ -129,3 +129,25 @@ async def test_a_pipelined_write_gets_the_rowcount_of_an_update(ledger):
         return changed, unchanged
 
     assert await ledger.write(work, pipelined=True) == (3, 0)
+
+
+async def test_a_statement_planned_each_time_is_never_kept_prepared(ledger):
+    """psycopg prepares a statement on its fifth run, and PostgreSQL may then keep the plan it
+    made while the tables were empty; a statement marked ``planned_each_time`` is planned anew
+    for every call (and on SQLite runs as any other)."""
+    kept = Direct(select(t.events.c.id).where(t.events.c.type == bindparam("type")))
+    planned = Direct(
+        select(t.events.c.at).where(t.events.c.type == bindparam("type")), planned_each_time=True
+    )
+
+    def work(conn):
+        for n in range(8):
+            assert kept.rows(conn, {"type": f"k{n}"}) == []
+            assert planned.rows(conn, {"type": f"p{n}"}) == []
+        if conn.dialect.name != "postgresql":
+            return None
+        return conn.exec_driver_sql("SELECT statement FROM pg_prepared_statements").scalars().all()
+
+    prepared = await ledger.read(work)
+    if prepared is not None:
+        assert len(prepared) == 1 and prepared[0].startswith("SELECT events.id")
