@@ -16,7 +16,7 @@ from channels import Channel
 from .. import mls, notify, signals, watchdog
 from ..channels import build_channels, channel_type
 from ..intake import Problem
-from ..ledger import Ledger
+from ..ledger import Ledger, statistics
 from ..receivables import reminder_job
 from ..settings import Settings
 from ..worker import Worker
@@ -103,8 +103,8 @@ def create_app(
 ) -> web.Application:
     """The gateway's app. ``run_worker``: this process delivers (any number may: claims are
     leased). ``run_jobs``: this process runs the jobs a deployment needs once, not once per
-    process: webhooks, the watchdog, acknowledgement and MLS polling, reminders, and the bounce
-    receiver and mailbox."""
+    process: webhooks, the watchdog, acknowledgement and MLS polling, reminders, the bounce
+    receiver and mailbox, and on PostgreSQL the analysis of young tables."""
     app = web.Application(
         middlewares=[request_context, problems_middleware, bearer_auth, ui.ui_session],
         client_max_size=settings.max_body_bytes,
@@ -186,6 +186,8 @@ async def _start_jobs(
             signals.poll_acknowledgements(led, channels, settings.ack_poll_seconds)
         ),
     ]
+    if led.engine.dialect.name == "postgresql":
+        tasks.append(asyncio.create_task(statistics.keep_analysed(led.engine)))
     for name, channel in channels.items():
         if channel_type(settings, name) == "peppol":
             tasks.append(
