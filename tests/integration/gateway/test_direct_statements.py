@@ -151,3 +151,32 @@ async def test_a_statement_planned_each_time_is_never_kept_prepared(ledger):
     prepared = await ledger.read(work)
     if prepared is not None:
         assert len(prepared) == 1 and prepared[0].startswith("SELECT events.id")
+
+
+async def test_many_rows_are_stored_in_order_whatever_their_number(ledger):
+    """On PostgreSQL an INSERT of many rows goes as multi-row statements of 64, 32 … 1 rows:
+    every row is stored once, in the order given (event ids follow it), and a content-addressed
+    upsert still leaves a row that is there already alone."""
+    from gateway.ledger.rows import store_blobs
+
+    tenant, _ = await ledger.create_tenant("t")
+    when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    for count in (1, 13, 100):
+        rows = [
+            {"tenant_id": tenant.id, "type": f"n{count}", "detail": {"n": n}, "at": when}
+            for n in range(count)
+        ]
+        await ledger.write(lambda conn, rows=rows: Direct.insert(t.events).many(conn, rows))
+        stored = await ledger.read(
+            lambda conn, count=count: conn.execute(
+                select(t.events.c.detail).where(t.events.c.type == f"n{count}").order_by("id")
+            ).all()
+        )
+        assert [row.detail["n"] for row in stored] == list(range(count))
+    blobs = {f"{n:064x}": bytes([n]) * 3 for n in range(10)}
+    await ledger.write(lambda conn: store_blobs(conn, dict(list(blobs.items())[:4])))
+    await ledger.write(lambda conn: store_blobs(conn, blobs))  # four of them are there already
+    stored = await ledger.read(
+        lambda conn: dict(conn.execute(select(t.blobs.c.sha256, t.blobs.c.content)).all())
+    )
+    assert stored == blobs
