@@ -246,7 +246,7 @@ def _split_values(statement: Executable, sql: str, positional: bool) -> tuple[st
 
 
 #: Rows per multi-row INSERT at most; a batch is cut into chunks of powers of two, so that each
-#: statement has one of a few shapes, each prepared once by psycopg and PostgreSQL.
+#: statement has one of a few shapes, each prepared once per connection.
 _LARGEST_CHUNK = 64
 _PARAMETER = re.compile(r"%\((\w+)\)s")
 
@@ -265,8 +265,8 @@ def _chunk_sizes(count: int) -> list[int]:
 
 @functools.cache
 def _multi_row(rows_template: tuple[str, str, str], size: int) -> tuple[str, tuple[str, ...]]:
-    """An INSERT (split by ``_split_values``) for ``size`` rows with positional parameters:
-    its SQL, and the parameter names of one row in the order they appear.
+    """An INSERT (split by ``_split_values``) for ``size`` rows with PostgreSQL's numbered
+    placeholders: its SQL, and the parameter names of one row in the order they appear.
 
     On PostgreSQL each statement costs a round of the driver's machinery and of the server's
     executor: a batch's rows in one statement per table cost less on both sides than one
