@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import String, any_, bindparam, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
 from . import schema as t
@@ -72,15 +73,37 @@ class _Appends:
 _APPENDS = "fakturaport.outcome_appends"
 
 
+#: Where ``record_all`` keeps, on PostgreSQL, the leases it found held (and locked).
+_HELD = "fakturaport.outcome_held_leases"
+
+
 def record_all(conn: Connection, batch: Sequence[Outcome]) -> list[bool]:
-    """Each outcome in turn, in one transaction: whether each still held its lease."""
+    """Each outcome in turn, in one transaction: whether each still held its lease. Every
+    outcome is ``record(conn, claim, worker, …)``."""
     appends = conn.info[_APPENDS] = _Appends()
+    if conn.dialect.name == "postgresql":
+        conn.info[_HELD] = _lock_held_leases(conn, batch)
     try:
         results = [outcome.record(conn, *outcome.args) for outcome in batch]
         appends.write(conn)
     finally:
         del conn.info[_APPENDS]
+        conn.info.pop(_HELD, None)
     return results
+
+
+def _lock_held_leases(conn: Connection, batch: Sequence[Outcome]) -> set[tuple[str, str]]:
+    """The (delivery, worker) leases of ``batch`` still held, their rows locked until the commit.
+
+    Each outcome's guard would otherwise wait for its own UPDATE's count before going on: one
+    round trip per outcome in a pipelined batch. Locked, a held lease stays held, and the guards'
+    updates go out unanswered with the rest."""
+    pairs = {(outcome.args[0].delivery_id, outcome.args[1]) for outcome in batch}
+    rows = _HELD_LEASES.rows(
+        conn,
+        {"ids": [delivery for delivery, _ in pairs], "workers": list({w for _, w in pairs})},
+    )
+    return {(row["id"], row["lease_owner"]) for row in rows} & pairs
 
 
 def _appends(conn: Connection) -> _Appends | None:
@@ -333,7 +356,15 @@ def _guarded(conn: Connection, claim: Claim, worker: str, **values: Any) -> bool
     """Release the lease with ``values``, if this worker still holds it on a pending delivery."""
     params = {f"new_{name}": value for name, value in values.items()}
     params.update(delivery_id=claim.delivery_id, worker=worker)
-    return _release_lease(tuple(sorted(values))).run(conn, params).rowcount == 1
+    release = _release_lease(tuple(sorted(values)))
+    held = conn.info.get(_HELD)
+    if held is None:
+        return release.run(conn, params).rowcount == 1
+    if (claim.delivery_id, worker) not in held:
+        return False
+    held.discard((claim.delivery_id, worker))  # released now: a second outcome finds it gone
+    release.send(conn, params)  # its row is locked by this transaction: it cannot miss
+    return True
 
 
 # Every statement here is ``Direct`` (see direct.py on why): the hot ones for their speed, and
@@ -379,6 +410,17 @@ def _reminder_update(columns: tuple[str, ...]) -> Direct:
             **{c: bindparam(f"new_{c}", type_=r.c[c].type) for c in columns},
         )
     )
+
+
+_HELD_LEASES = Direct(
+    select(t.deliveries.c.id, t.deliveries.c.lease_owner)
+    .where(
+        t.deliveries.c.id == any_(bindparam("ids", type_=ARRAY(String))),
+        t.deliveries.c.lease_owner == any_(bindparam("workers", type_=ARRAY(String))),
+        t.deliveries.c.status == DeliveryStatus.PENDING,
+    )
+    .with_for_update()
+)
 
 
 @functools.cache

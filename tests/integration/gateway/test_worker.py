@@ -130,6 +130,35 @@ async def test_expired_lease_returns_the_delivery_and_a_stale_worker_cannot_over
     assert (await ledger.get_invoice(tenant.id, invoice_id))["status"] == "delivered"
 
 
+async def test_a_batch_of_outcomes_keeps_each_lease_guard(ledger):
+    """Outcomes written together (on PostgreSQL their leases are locked up front, not counted
+    one by one): a stale worker's outcome, a second outcome for the same delivery and one whose
+    lease is held are each decided as when written alone."""
+    from gateway.ledger.outcomes import Outcome, delivered, failure
+
+    tenant, _ = await ledger.create_tenant("t")
+    stale_id = await _accept(ledger, tenant.id, plan=("first",), key="stale")
+    [stale] = await ledger.claim_due("crashed-worker", now(), limit=10, lease=0.5)
+    held_id = await _accept(ledger, tenant.id, plan=("first",), key="held")
+    later = now() + timedelta(seconds=1)
+    claims = {c.invoice_id: c for c in await ledger.claim_due("w", later, limit=10, lease=30)}
+    assert set(claims) == {stale_id, held_id}
+    ok = (claims[held_id], "w", later, "receipt", (), False, {})
+    results = await ledger.write_outcomes(
+        [
+            Outcome(failure, (stale, "crashed-worker", later, "late", ())),
+            Outcome(delivered, ok),
+            Outcome(failure, (claims[held_id], "w", later, "twice", ())),
+        ]
+    )
+    assert results == [False, True, False]
+    assert (await ledger.get_invoice(tenant.id, held_id))["status"] == "delivered"
+    assert (await ledger.get_invoice(tenant.id, stale_id))["status"] != "failed"
+    assert await ledger.record_delivered(claims[stale_id], "w", later, remote_id="r")
+    report = await ledger.reconciliation(tenant.id)
+    assert report["delivered"] == 2 and report["balanced"]
+
+
 async def test_claims_do_not_overlap_between_workers(ledger):
     import asyncio
 
