@@ -1,10 +1,11 @@
 """Deliveries per second through the spool channel, next to writing the same files bare.
 
-A ledger on SQLite (or, with --postgres, a fresh PostgreSQL database) holds N accepted invoices; one worker (the settings' concurrency) claims,
-sends and records them until all are delivered. Each delivery writes the UBL document and a
-receipt, both fsynced, then records the outcome (delivery, invoice, evidence, event). The
-reference writes the same two files per invoice the same way (fsync each, rename, one folder
-fsync per batch), with no ledger and no worker: the floor for any spool delivery on this disk.
+A ledger on SQLite (or, with --postgres, a fresh PostgreSQL database) holds N accepted invoices;
+one worker (the settings' concurrency) claims, sends and records them until all are delivered.
+Each delivery writes the UBL document and a receipt, both fsynced, then records the outcome
+(delivery, invoice, evidence, event). The reference writes the same two files per invoice the
+same way (fsync each, rename, one folder fsync per batch), with no ledger and no worker: the
+floor for any spool delivery on this disk.
 Prints deliveries/s and the worker process's CPU per delivery (user + system).
 """
 
