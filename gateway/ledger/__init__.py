@@ -29,10 +29,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from . import schema as t
 from .acceptance import MAX_BATCH, Acceptance, AcceptanceLedger, AcceptResult, RenderedDocument
 from .checkpoints import Checkpointer
+from .column_arrays import send_binary_arrays
 from .deliveries import Claim, DeliveryLedger, EvidenceItem
 from .direct import Direct, numbered, numbered_binds
 from .group_commit import GroupCommit
-from .held_reader import HeldReader
+from .held_connections import HeldConnections
 from .idle_ping import ping_when_idle
 from .ids import new_id, now
 from .inbox import InboxLedger
@@ -95,8 +96,8 @@ class Ledger(
         # aiosqlite would hop between threads for every statement and fetch.
         self._sqlite_sync = sqlite_sync
         self._loop_reader: Connection | None = None
-        # On PostgreSQL, a few connections held for them (see held_reader.py).
-        self._held_reader = HeldReader(engine)
+        # On PostgreSQL, a few connections held for them (see held_connections.py).
+        self._held_connections = HeldConnections(engine)
         self._process_lock = (
             ProcessLock(Path(f"{sqlite_sync.url.database}-writer.lock")) if sqlite_sync else None
         )
@@ -140,7 +141,7 @@ class Ledger(
         be answered, and the answers are read when the work asks for rows or at the commit. A
         batch of inserts then costs one round trip instead of one per statement, and the server
         handles it in one go. Only for work that runs ``Direct`` statements alone and asks for
-        rows as late as it can (see ``acceptance._accept_in``).
+        rows as late as it can (see ``outcomes.record_all``).
         """
         if self._sqlite_sync is None:
             async with self.transaction(pipelined=pipelined) as conn:
@@ -156,10 +157,17 @@ class Ledger(
         self._checkpointer.after_commit()
         return result
 
+    async def write_statement(self, work: Callable[..., R], *args: Any) -> R:
+        """PostgreSQL: run ``work(conn, *args)``, synchronous code that writes with one
+        statement, on a held connection in autocommit. The statement is atomic on its own: no
+        pool checkout, no BEGIN, no COMMIT. It must be safe to run twice: after a lost
+        connection it runs once more (see held_connections.py)."""
+        return await self._held_connections.write(work, *args)
+
     async def read(self, work: Callable[..., R], *args: Any) -> R:
         """Run ``work(conn, *args)``, synchronous code that only reads."""
         if self._sqlite_sync is None:
-            return await self._held_reader.read(work, *args)
+            return await self._held_connections.read(work, *args)
         # On the event loop itself: a WAL reader never waits for a writer, and these reads take
         # tens of microseconds, less than handing them to a thread and back would cost. One
         # connection is kept for them: a pool checkout and its reset cost more than the read.
@@ -187,6 +195,8 @@ class Ledger(
             kwargs.update(pool_size=32, max_overflow=0)
         else:
             kwargs.update(pool_size=10, max_overflow=10)
+            # before the engine: its psycopg dialect copies psycopg's adapters when it is made
+            send_binary_arrays()
         engine = create_async_engine(url, **kwargs)
         if engine.dialect.name == "postgresql":
             ping_when_idle(engine)
@@ -214,7 +224,7 @@ class Ledger(
         if self._loop_reader is not None:
             self._loop_reader.close()
             self._loop_reader = None
-        await self._held_reader.aclose()
+        await self._held_connections.aclose()
         if self._sqlite_sync is not None:
             self._sqlite_sync.dispose()
         await self.engine.dispose()

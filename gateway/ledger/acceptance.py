@@ -1,8 +1,9 @@
 """Accepting invoices: the invoice, its documents, first delivery, open item, 'accepted' event and
-webhook outbox rows, all in one transaction.
+webhook outbox rows, stored atomically.
 
-Concurrent acceptances are group-committed (see ``group_commit``): one transaction and one
-statement per table for everything that arrived while the previous batch was being written. The
+Concurrent acceptances are group-committed (see ``group_commit``): everything that arrived while
+the previous batch was being written goes in together, on SQLite as one transaction of a
+statement per table, on PostgreSQL as one statement (see ``acceptance_postgres``). The
 idempotency key decides replays inside a batch exactly as across batches.
 """
 
@@ -21,6 +22,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
 from . import schema as t
+from .acceptance_postgres import NewRows, insert_new
 from .direct import Direct, Pending, numbered, numbered_binds
 from .ids import new_id, now
 from .rows import (
@@ -85,19 +87,22 @@ class _Prior(NamedTuple):
 
 
 class AcceptanceLedger:
-    """Mixed into ``Ledger`` (which provides ``write``, ``read``, the group committer and
-    ``integrity_errors``)."""
+    """Mixed into ``Ledger`` (which provides ``write``, ``write_statement``, ``read``, the group
+    committer, ``dialect`` and ``integrity_errors``)."""
 
     integrity_errors: tuple[type[Exception], ...]
+    dialect: str
 
     async def accept(self, a: Acceptance) -> AcceptResult:
         """Store one invoice (committed with whatever else is being accepted right now)."""
         return await self._acceptances.submit(a)
 
     async def accept_many(self, batch: Sequence[Acceptance]) -> list[AcceptResult]:
-        """Accept a batch in one transaction; results in the order given."""
+        """Accept a batch atomically; results in the order given."""
+        if self.dialect == "postgresql":
+            return await self._accept_in_one_statement(batch)
         try:
-            return await self.write(_accept_in, batch, pipelined=True)
+            return await self.write(_accept_in, batch)
         except self.integrity_errors:
             # Another process committed one of these idempotency keys after we looked. One
             # transaction each, so only that invoice turns into a replay.
@@ -108,10 +113,42 @@ class AcceptanceLedger:
                 raise
             return [_replayed(replay, batch[0])]
 
+    async def _accept_in_one_statement(self, batch: Sequence[Acceptance]) -> list[AcceptResult]:
+        """PostgreSQL (see ``acceptance_postgres``): the batch's new keys are inserted first,
+        and only the keys found taken are read."""
+        first: dict[tuple[str, str], tuple[int, str]] = {}  # key: its first position, new id
+        for position, a in enumerate(batch):
+            first.setdefault(_key(a), (position, new_id()))
+        fresh = [(invoice_id, batch[position]) for position, invoice_id in first.values()]
+        inserted = await self.write_statement(_insert_new, fresh)
+        taken = [a for invoice_id, a in fresh if invoice_id not in inserted]
+        prior = await self.read(_prior, taken) if taken else {}
+        results = []
+        for position, a in enumerate(batch):
+            first_position, invoice_id = first[_key(a)]
+            if invoice_id not in inserted:
+                if _key(a) not in prior:  # the statement found it taken: it cannot be gone
+                    raise LookupError(f"idempotency key {a.idempotency_key!r} taken, not found")
+                if prior[_key(a)].id == invoice_id and position == first_position:
+                    # Taken by this very batch: run again after its answer was lost.
+                    results.append(AcceptResult(invoice_id, created=True))
+                    continue
+                results.append(_replayed(prior[_key(a)], a))
+            elif position == first_position:
+                results.append(AcceptResult(invoice_id, created=True))
+            else:  # a replay inside the batch
+                original = batch[first_position]
+                replayed = _Prior(invoice_id, original.body_hash, InvoiceStatus.ACCEPTED)
+                results.append(_replayed(replayed, a))
+        return results
+
+
+def _insert_new(conn: Connection, fresh: Sequence[tuple[str, Acceptance]]) -> set[str]:
+    return insert_new(conn, _rows(fresh), now())
+
 
 def _accept_in(conn: Connection, batch: Sequence[Acceptance]) -> list[AcceptResult]:
-    # Both questions are sent before either answer is read, and every insert after them goes
-    # out unanswered until the commit: in PostgreSQL's pipeline the batch takes two round trips.
+    """SQLite: the keys already taken are asked for, then the new invoices inserted."""
     asked = _ask_prior(conn, batch)
     subscriptions = Subscriptions(conn, {a.tenant_id for a in batch})
     known = _read_prior(asked)
@@ -212,6 +249,17 @@ _PRIOR_BY_KEY_PAIRS = Direct(
 def _insert(
     conn: Connection, fresh: Sequence[tuple[str, Acceptance]], subscriptions: Subscriptions
 ) -> None:
+    rows = _rows(fresh)
+    _INSERT_INVOICE.many(conn, rows.invoices)
+    store_blobs(conn, {blob["sha256"]: blob["content"] for blob in rows.blobs})
+    _INSERT_DOCUMENT.many(conn, rows.documents)
+    insert_deliveries(conn, rows.deliveries)
+    _INSERT_RECEIVABLE.many(conn, rows.receivables)
+    append_events(conn, rows.events, subscriptions)
+
+
+def _rows(fresh: Sequence[tuple[str, Acceptance]]) -> NewRows:
+    """Every row the invoices ``fresh`` (id, acceptance) store, table by table."""
     stamp = now()
     blobs: dict[str, bytes] = {}
     documents, deliveries, receivables, events = [], [], [], []
@@ -245,12 +293,14 @@ def _insert(
                 delivery_id=delivery["id"],
             )
         )
-    _INSERT_INVOICE.many(conn, [_invoice_row(i, a, stamp) for i, a in fresh])
-    store_blobs(conn, blobs)
-    _INSERT_DOCUMENT.many(conn, documents)
-    insert_deliveries(conn, deliveries)
-    _INSERT_RECEIVABLE.many(conn, receivables)
-    append_events(conn, events, subscriptions)
+    return NewRows(
+        invoices=[_invoice_row(i, a, stamp) for i, a in fresh],
+        blobs=[{"sha256": digest, "content": content} for digest, content in blobs.items()],
+        documents=documents,
+        deliveries=deliveries,
+        receivables=receivables,
+        events=events,
+    )
 
 
 def _key(a: Acceptance) -> tuple[str, str]:

@@ -87,7 +87,7 @@ class Direct:
             return
         compiled = self._for(conn.dialect, rows[0])
         if compiled.rows_template is not None and _is_psycopg_async(conn):
-            cursor = _raw_cursor(conn)
+            cursor = raw_cursor(conn)
             start = 0
             for size in _chunk_sizes(len(rows)):
                 sql, names = _multi_row(compiled.rows_template, size)
@@ -296,7 +296,7 @@ def _cursor(conn: Connection) -> Any:
     return dbapi_connection.cursor()  # type: ignore[union-attr]
 
 
-def _raw_cursor(conn: Connection) -> _AwaitedCursor:
+def raw_cursor(conn: Connection) -> _AwaitedCursor:
     """psycopg's cursor for SQL with $1, $2 … placeholders, passed on as it is."""
     from psycopg import AsyncRawCursor
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from gateway.ledger import Acceptance, RenderedDocument
 from tests.ledger_samples import acceptance
 
@@ -77,8 +79,8 @@ async def test_concurrent_accepts_are_committed_together(ledger):
 
 async def test_two_processes_racing_on_the_same_keys_store_each_invoice_once(ledger):
     """Two ledgers on one database, as two server processes have: each key is accepted once and
-    replayed by the other, whichever commits first (on PostgreSQL the loser meets the unique
-    index, not the idempotency lookup)."""
+    replayed by the other, whichever commits first (on PostgreSQL the loser's statement skips
+    the key the other committed, and reads that invoice)."""
     other = await type(ledger).open(str(ledger.engine.url.render_as_string(hide_password=False)))
     try:
         tenant, _ = await ledger.create_tenant("t")
@@ -94,3 +96,80 @@ async def test_two_processes_racing_on_the_same_keys_store_each_invoice_once(led
         assert first.invoice_id == second.invoice_id
     counts = await ledger.reconciliation(tenant.id)
     assert counts["accepted"] == len(keys) and counts["balanced"]
+
+
+async def test_a_batch_queues_the_webhooks_each_endpoint_subscribed_to(ledger):
+    """Every event for an endpoint with no filter, the filtered ones by type, none for an
+    endpoint removed or another tenant's; in the order of the events."""
+    from gateway.ledger import now
+
+    tenant, _ = await ledger.create_tenant("t")
+    other, _ = await ledger.create_tenant("other")
+    for endpoint_id, owner, events in (
+        ("all", tenant.id, []),
+        ("accepted", tenant.id, ["invoice.accepted"]),
+        ("delivered", tenant.id, ["invoice.delivered"]),
+        ("removed", tenant.id, []),
+        ("elsewhere", other.id, []),
+    ):
+        await ledger.add_webhook(
+            owner, endpoint_id, "http://127.0.0.1:9/", "whsec_eA==", events, now()
+        )
+    await ledger.delete_webhook(tenant.id, "removed")
+    plain = acceptance(tenant.id, "no-open-item")  # no receivable beside ones with
+    results = await ledger.accept_many(
+        [_acceptance(tenant.id, "one"), plain, _acceptance(tenant.id, "one")]
+    )
+    claimed = await ledger.claim_webhooks(now())
+    queued = sorted((c["event_id"], c["url"], c["invoice_id"]) for c in claimed)
+    assert len(queued) == 4, "two new invoices for each of two endpoints"
+    assert [invoice for _, _, invoice in queued] == [results[0].invoice_id] * 2 + [
+        results[1].invoice_id
+    ] * 2
+    assert {c["tenant_id"] for c in claimed} == {tenant.id}
+
+
+async def test_postgresql_compresses_documents_with_lz4_where_it_has_it(ledger):
+    if ledger.dialect != "postgresql":
+        pytest.skip("PostgreSQL's TOAST compression")
+    from sqlalchemy import text
+
+    async with ledger.engine.connect() as conn:
+        has_lz4 = await conn.scalar(
+            text(
+                "SELECT count(*) FROM pg_settings"
+                " WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)"
+            )
+        )
+        method = await conn.scalar(
+            text(
+                "SELECT attcompression FROM pg_attribute"
+                " WHERE attrelid = 'blobs'::regclass AND attname = 'content'"
+            )
+        )
+    assert method == ("l" if has_lz4 else "")
+
+
+async def test_a_batch_written_again_after_its_answer_was_lost_is_still_new(ledger, monkeypatch):
+    """PostgreSQL writes a batch in one statement on a held connection, and runs it once more
+    when the connection is lost: the first run may have been committed."""
+    if ledger.dialect != "postgresql":
+        pytest.skip("PostgreSQL's acceptance statement")
+    tenant, _ = await ledger.create_tenant("t")
+    write_statement = ledger.write_statement
+
+    async def committed_then_lost(work, *args):
+        await write_statement(work, *args)
+        return await write_statement(work, *args)
+
+    monkeypatch.setattr(ledger, "write_statement", committed_then_lost)
+    results = await ledger.accept_many(
+        [
+            _acceptance(tenant.id, "one"),
+            _acceptance(tenant.id, "two"),
+            _acceptance(tenant.id, "one"),
+        ]
+    )
+    assert [r.created for r in results] == [True, True, False]
+    assert results[2].invoice_id == results[0].invoice_id
+    assert (await ledger.reconciliation(tenant.id))["accepted"] == 2

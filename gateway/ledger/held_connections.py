@@ -1,12 +1,14 @@
-"""Hot-path reads on PostgreSQL over a few connections held for them.
+"""Hot-path reads, and writes of one statement, on PostgreSQL over a few connections held for them.
 
 A pooled read paid a checkout, a pre-ping round trip, BEGIN and ROLLBACK around its SELECT, and
 under load the pool's overflow connections were opened and closed again and again. The held
-connections are in autocommit, so a read is its SELECTs alone. There are a few, not one: a read
-holds its connection until the event loop comes back to it, which under load is after whatever
-else the loop had to do first. A read that finds its connection gone (the server restarted, an
-idle timeout) drops the others too, reconnects and runs once more: a read changes nothing, so
-running it again is safe.
+connections are in autocommit, so a read is its SELECTs alone, and a write that is one statement
+(atomic on its own) is that statement alone. There are a few, not one: a read holds its
+connection until the event loop comes back to it, which under load is after whatever else the
+loop had to do first. A read that finds its connection gone (the server restarted, an idle
+timeout) drops the others too, reconnects and runs once more: a read changes nothing, so running
+it again is safe. So does a write, which must be one that can run twice (it may have been
+committed before its connection went): the acceptance's is, as the idempotency keys decide.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ R = TypeVar("R")
 HELD_CONNECTIONS = 4
 
 
-class HeldReader:
+class HeldConnections:
     def __init__(self, engine: AsyncEngine, connections: int = HELD_CONNECTIONS) -> None:
         self._engine = engine
         self._idle: list[AsyncConnection] = []
@@ -33,16 +35,24 @@ class HeldReader:
 
     async def read(self, work: Callable[..., R], *args: Any) -> R:
         """Run ``work(conn, *args)``, synchronous code that only reads."""
+        return await self._run(work, args)
+
+    async def write(self, work: Callable[..., R], *args: Any) -> R:
+        """Run ``work(conn, *args)``, synchronous code that writes with one statement, which
+        must be safe to run twice."""
+        return await self._run(work, args)
+
+    async def _run(self, work: Callable[..., R], args: tuple[Any, ...]) -> R:
         async with self._turns:
             try:
-                return await self._read_once(work, args)
+                return await self._run_once(work, args)
             except Exception as exc:
                 if not self._lost_connection(exc):
                     raise
                 await self._discard_idle()  # dropped with it, most likely
-            return await self._read_once(work, args)
+            return await self._run_once(work, args)
 
-    async def _read_once(self, work: Callable[..., R], args: tuple[Any, ...]) -> R:
+    async def _run_once(self, work: Callable[..., R], args: tuple[Any, ...]) -> R:
         connection = self._idle.pop() if self._idle else await self._connect()
         try:
             result = await connection.run_sync(work, *args)

@@ -1,4 +1,5 @@
-"""PostgreSQL's hot-path reads share a few autocommit connections, and survive losing them."""
+"""PostgreSQL's hot-path reads and acceptances share a few autocommit connections, and survive
+losing them."""
 
 from __future__ import annotations
 
@@ -20,12 +21,12 @@ def _autocommit(conn) -> bool:
 @pytest.fixture
 def postgres_ledger(ledger):
     if ledger.dialect != "postgresql":
-        pytest.skip("the held reader is PostgreSQL's (SQLite reads on the event loop)")
+        pytest.skip("the held connections are PostgreSQL's (SQLite reads on the event loop)")
     return ledger
 
 
 async def test_reads_share_a_few_connections_outside_any_transaction(postgres_ledger):
-    from gateway.ledger.held_reader import HELD_CONNECTIONS
+    from gateway.ledger.held_connections import HELD_CONNECTIONS
 
     pids = await asyncio.gather(*(postgres_ledger.read(_backend_pid) for _ in range(20)))
     assert 1 <= len(set(pids)) <= HELD_CONNECTIONS
@@ -64,3 +65,15 @@ async def test_a_failing_read_fails_alone(postgres_ledger):
     with pytest.raises(Exception, match="no_such_column"):
         await postgres_ledger.read(broken)
     assert await postgres_ledger.read(_backend_pid) > 0
+
+
+async def test_an_acceptance_after_the_server_dropped_the_connections_goes_through(
+    postgres_ledger,
+):
+    from tests.ledger_samples import acceptance
+
+    tenant, _ = await postgres_ledger.create_tenant("t")
+    assert (await postgres_ledger.accept(acceptance(tenant.id, "before"))).created
+    await _drop_held_connections(postgres_ledger)
+    assert (await postgres_ledger.accept(acceptance(tenant.id, "after"))).created
+    assert (await postgres_ledger.reconciliation(tenant.id))["accepted"] == 2
