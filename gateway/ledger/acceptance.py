@@ -123,23 +123,25 @@ class AcceptanceLedger:
         inserted = await self.write_statement(_insert_new, fresh)
         taken = [a for invoice_id, a in fresh if invoice_id not in inserted]
         prior = await self.read(_prior, taken) if taken else {}
+        # A taken key whose invoice has the id given here was taken by this batch itself: its
+        # statement ran again after a lost connection (see ``write_statement``).
+        ours = inserted | {p.id for p in prior.values()}
         results = []
         for position, a in enumerate(batch):
             first_position, invoice_id = first[_key(a)]
-            if invoice_id not in inserted:
-                if _key(a) not in prior:  # the statement found it taken: it cannot be gone
-                    raise LookupError(f"idempotency key {a.idempotency_key!r} taken, not found")
-                if prior[_key(a)].id == invoice_id and position == first_position:
-                    # Taken by this very batch: run again after its answer was lost.
-                    results.append(AcceptResult(invoice_id, created=True))
-                    continue
-                results.append(_replayed(prior[_key(a)], a))
-            elif position == first_position:
-                results.append(AcceptResult(invoice_id, created=True))
-            else:  # a replay inside the batch
+            if invoice_id in ours:
                 original = batch[first_position]
-                replayed = _Prior(invoice_id, original.body_hash, InvoiceStatus.ACCEPTED)
-                results.append(_replayed(replayed, a))
+                results.append(
+                    AcceptResult(invoice_id, created=True)
+                    if position == first_position
+                    else _replayed(
+                        _Prior(invoice_id, original.body_hash, InvoiceStatus.ACCEPTED), a
+                    )
+                )
+            elif _key(a) in prior:
+                results.append(_replayed(prior[_key(a)], a))
+            else:  # the statement found it taken: it cannot be gone
+                raise LookupError(f"idempotency key {a.idempotency_key!r} taken, not found")
         return results
 
 
