@@ -19,8 +19,10 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Table
 from sqlalchemy.engine import Connection
 
 from . import schema as t
@@ -42,7 +44,7 @@ class NewRows:
     events: Sequence[Row]
 
 
-def insert_new(conn: Connection, rows: NewRows, stamp: Any) -> set[str]:
+def insert_new(conn: Connection, rows: NewRows, stamp: datetime) -> set[str]:
     """Inserts ``rows`` for the invoices whose idempotency key is free; their ids. ``stamp``:
     when the webhooks of their events are first due."""
     statement = _statement(_shape(rows))
@@ -124,7 +126,7 @@ SELECT id FROM new_invoices"""
     return _Statement(sql, arrays)
 
 
-def _any_columns(table: Any) -> tuple[str, ...]:
+def _any_columns(table: Table) -> tuple[str, ...]:
     """For a table the batch has no rows for (empty arrays): the columns the statement names."""
     return _NAMED.get(table.name, ("invoice_id",))
 
