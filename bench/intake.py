@@ -229,11 +229,15 @@ def process_tree(pid: int) -> list[int]:
     return kids or [pid]
 
 
+#: The server's maintenance database, where the benchmark's own databases are made and dropped.
+_ADMIN_DSN = "host=127.0.0.1 user=postgres dbname=postgres"
+
+
 def create_postgres_db() -> str:
     import psycopg
 
     name = f"fakturaport_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres", autocommit=True) as conn:
+    with psycopg.connect(_ADMIN_DSN, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 
@@ -243,7 +247,7 @@ def drop_postgres_db(url: str) -> None:
     import psycopg
 
     name = url.rsplit("/", 1)[1]
-    with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres", autocommit=True) as conn:
+    with psycopg.connect(_ADMIN_DSN, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,15 +52,15 @@ class ColumnArrays:
         """``unnest($first::T[], …) WITH ORDINALITY AS alias(name…, ord)``: the rows in the
         order given, numbered by ``ord``. The parameters are ``$first`` to ``$(first+len-1)``."""
         arrays = ", ".join(
-            f"${first + n}::{self._array_type(name)}" for n, name in enumerate(self.names)
+            f"${first + n}::{column.array_type}"
+            for n, column in enumerate(_columns(self.table, self.names))
         )
         return f"unnest({arrays}) WITH ORDINALITY AS {alias}({', '.join(self.names)}, ord)"
 
     def select(self, alias: str) -> str:
         """The columns of ``alias`` (a ``source``) as the table's own types."""
         return ", ".join(
-            f"{alias}.{name}::JSON" if self._is_json(name) else f"{alias}.{name}"
-            for name in self.names
+            f"{alias}.{column.name}{column.cast}" for column in _columns(self.table, self.names)
         )
 
     def insert(self, first: int, alias: str, where: str = "") -> str:
@@ -75,29 +75,33 @@ class ColumnArrays:
     def arrays(self, rows: Sequence[Mapping[str, Any]]) -> list[BinaryArray]:
         """One array per column, in ``names`` order, of ``rows``' processed values."""
         out = []
-        for name, process in _processors(self.table, self.names):
-            values = BinaryArray(row[name] for row in rows)
-            if process is not None:
-                values = BinaryArray(None if v is None else process(v) for v in values)
-            out.append(values)
+        for column in _columns(self.table, self.names):
+            name, process = column.name, column.process
+            if process is None:
+                out.append(BinaryArray(row[name] for row in rows))
+            else:
+                out.append(
+                    BinaryArray(None if (v := row[name]) is None else process(v) for row in rows)
+                )
         return out
 
-    def _array_type(self, name: str) -> str:
-        if self._is_json(name):
-            return "TEXT[]"
-        return f"{self.table.c[name].type.compile(dialect=_DIALECT)}[]"
 
-    def _is_json(self, name: str) -> bool:
-        return isinstance(self.table.c[name].type, JSON)
+@dataclass(frozen=True, slots=True)
+class _Column:
+    name: str
+    process: Callable[[Any], Any] | None  #: the column type's bind processor (JSON: to text)
+    array_type: str  #: the array's type as the statement declares it
+    cast: str  #: back to the column's type, after unnest ("" if none is needed)
 
 
 @functools.cache
-def _processors(table: Table, names: tuple[str, ...]) -> tuple[tuple[str, Any], ...]:
-    processors = []
+def _columns(table: Table, names: tuple[str, ...]) -> tuple[_Column, ...]:
+    columns = []
     for name in names:
         column_type = table.c[name].type
         if isinstance(column_type, JSON):
-            processors.append((name, json.dumps))
+            columns.append(_Column(name, json.dumps, "TEXT[]", "::JSON"))
             continue
-        processors.append((name, column_type.dialect_impl(_DIALECT).bind_processor(_DIALECT)))
-    return tuple(processors)
+        process = column_type.dialect_impl(_DIALECT).bind_processor(_DIALECT)
+        columns.append(_Column(name, process, f"{column_type.compile(dialect=_DIALECT)}[]", ""))
+    return tuple(columns)
