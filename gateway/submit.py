@@ -13,6 +13,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
+from typing import Any
 
 from formats.convert import MEDIA_TYPES, write
 from formats.errors import FormatError
@@ -21,7 +22,7 @@ from formats.peppol.rules import check
 
 from . import routing
 from .channels import DOCUMENT_FOR
-from .intake import Problem, parse
+from .intake import Problem, ReadResult, parse
 from .ledger import Acceptance, AcceptResult, Ledger, RenderedDocument, Tenant
 from .receivables.terms import customer_of, reference_of, with_reference
 
@@ -73,8 +74,54 @@ async def submit(
     executor: Executor | None = None,
 ) -> Submitted:
     source = parse(body, content_type)
-    invoice = with_reference(complete(source.invoice))
-    entry = await ledger.find_recipient(tenant.id, routing.lookup_keys(invoice))
+    completed = with_reference(complete(source.invoice))
+    buyer_keys = routing.lookup_keys(completed)
+    # A plan made from a cached directory entry is stored only while the directory is unchanged
+    # (see ledger/directory_cache.py); when it has changed, the invoice is routed again from a
+    # fresh lookup, and the last time stored whatever the directory has become meanwhile.
+    for routing_round in range(1, _ROUTING_ROUNDS + 1):
+        lookup = await ledger.directory_lookup(tenant.id, buyer_keys)
+        submitted = await _route_and_accept(
+            ledger,
+            tenant,
+            source,
+            completed,
+            body,
+            content_type,
+            lookup.entry,
+            directory_version=lookup.version if routing_round < _ROUTING_ROUNDS else None,
+            idempotency_key=idempotency_key,
+            configured=configured,
+            default_plan=default_plan,
+            plan_override=plan_override,
+            executor=executor,
+        )
+        if not submitted.result.directory_changed:
+            return submitted
+    raise AssertionError("the last routing round is stored unconditionally")
+
+
+#: How many times an invoice is routed at most when the directory changes under it.
+_ROUTING_ROUNDS = 3
+
+
+async def _route_and_accept(
+    ledger: Ledger,
+    tenant: Tenant,
+    source: ReadResult,
+    invoice: Invoice,
+    body: bytes,
+    content_type: str | None,
+    entry: Mapping[str, Any] | None,
+    *,
+    directory_version: int | None,
+    idempotency_key: str | None,
+    configured: Mapping[str, str],
+    default_plan: Sequence[str],
+    plan_override: Sequence[str] | None,
+    executor: Executor | None,
+) -> Submitted:
+    """Plan, rules, documents and the acceptance, for ``invoice`` routed by ``entry``."""
     try:
         route = routing.plan(
             invoice, entry, configured=configured, default=default_plan, override=plan_override
@@ -127,8 +174,11 @@ async def submit(
             recipient={**route.recipient, **_sender_of(invoice, tenant)},
             documents=documents,
             detail={"syntax": source.syntax, "skipped_channels": dict(route.skipped)},
+            directory_version=directory_version,
         )
     )
+    if result.directory_changed:
+        return Submitted(result, route.plan, ())
     if result.conflict:
         raise Problem(
             409,

@@ -9,19 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import hashlib
 import secrets
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import String, any_, bindparam, create_engine, func, insert, select, update
+from sqlalchemy import create_engine, func, insert, select
 from sqlalchemy import event as sa_event
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -31,7 +29,8 @@ from .acceptance import MAX_BATCH, Acceptance, AcceptanceLedger, AcceptResult, R
 from .checkpoints import Checkpointer
 from .column_arrays import send_binary_arrays
 from .deliveries import Claim, DeliveryLedger, EvidenceItem
-from .direct import Direct, numbered, numbered_binds
+from .directory import DirectoryLedger
+from .directory_cache import DirectoryCache, DirectoryLookup
 from .group_commit import GroupCommit
 from .held_connections import HeldConnections
 from .idle_ping import ping_when_idle
@@ -55,6 +54,7 @@ __all__ = [
     "AcceptResult",
     "Acceptance",
     "Claim",
+    "DirectoryLookup",
     "EvidenceItem",
     "Ledger",
     "RenderedDocument",
@@ -78,6 +78,7 @@ def _hash_key(key: str) -> str:
 
 class Ledger(
     AcceptanceLedger,
+    DirectoryLedger,
     DeliveryLedger,
     QueryLedger,
     UserLedger,
@@ -107,6 +108,7 @@ class Ledger(
         # On PostgreSQL every read is a round trip, paid on both sides: the directory lookups of
         # requests that arrive together share one (the coalescing works for reads as for writes).
         self._recipient_lookups = GroupCommit(self._find_recipients, max_batch=MAX_BATCH)
+        self._directory = DirectoryCache()
         self._key_cache: dict[str, tuple[Tenant, float]] = {}
         #: a broken unique constraint as SQLAlchemy reports it, and as the driver does (``Direct``)
         self.integrity_errors: tuple[type[Exception], ...] = (
@@ -301,77 +303,6 @@ class Ledger(
             ).first()
         return Tenant(id=row.id, name=row.name, peppol_id=row.peppol_id) if row else None
 
-    # --- recipients directory ---------------------------------------------------------------------------
-
-    async def put_recipient(
-        self, tenant_id: str, key: str, entry: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        values = {
-            k: entry.get(k)
-            for k in ("name", "peppol_id", "email", "postal", "operator", "plan", "language")
-        }
-        async with self.transaction() as conn:
-            existing = (
-                await conn.execute(
-                    select(t.recipients.c.id).where(
-                        t.recipients.c.tenant_id == tenant_id, t.recipients.c.key == key
-                    )
-                )
-            ).first()
-            if existing:
-                await conn.execute(
-                    update(t.recipients)
-                    .where(t.recipients.c.id == existing.id)
-                    .values(**values, updated_at=now())
-                )
-                rid = existing.id
-            else:
-                rid = new_id()
-                await conn.execute(
-                    insert(t.recipients).values(
-                        id=rid, tenant_id=tenant_id, key=key, updated_at=now(), **values
-                    )
-                )
-        return {"id": rid, "key": key, **values}
-
-    async def find_recipient(self, tenant_id: str, keys: Sequence[str]) -> dict[str, Any] | None:
-        """The directory entry for the first of ``keys`` that has one."""
-        if not keys:
-            return None
-        if self._sqlite_sync is not None:  # a read on the event loop: tens of microseconds
-            return await self.read(_recipient, tenant_id, keys)
-        return await self._recipient_lookups.submit((tenant_id, tuple(keys)))
-
-    async def _find_recipients(
-        self, lookups: Sequence[tuple[str, tuple[str, ...]]]
-    ) -> list[dict[str, Any] | None]:
-        found = await self.read(_recipients_of, lookups)
-        return [_first_entry(found, tenant_id, keys) for tenant_id, keys in lookups]
-
-    async def list_recipients(self, tenant_id: str) -> list[dict[str, Any]]:
-        async with self.engine.connect() as conn:
-            rows = (
-                (
-                    await conn.execute(
-                        select(t.recipients)
-                        .where(t.recipients.c.tenant_id == tenant_id)
-                        .order_by(t.recipients.c.key)
-                    )
-                )
-                .mappings()
-                .all()
-            )
-        return [dict(r) for r in rows]
-
-    async def delete_recipient(self, tenant_id: str, key: str) -> bool:
-        async with self.transaction() as conn:
-            result = await conn.execute(
-                t.recipients.delete().where(
-                    t.recipients.c.tenant_id == tenant_id, t.recipients.c.key == key
-                )
-            )
-        return result.rowcount > 0
-
     # --- accepting an invoice ---------------------------------------------------------------------------
 
     async def store_document(
@@ -422,50 +353,6 @@ def _key_row(conn: Connection, prefix: str) -> Any:
         .join(t.tenants, t.tenants.c.id == t.api_keys.c.tenant_id)
         .where(t.api_keys.c.prefix == prefix, t.api_keys.c.revoked_at.is_(None))
     ).first()
-
-
-def _recipient(conn: Connection, tenant_id: str, keys: Sequence[str]) -> dict[str, Any] | None:
-    """The directory entry for the first of ``keys`` that has one."""
-    params = {"tenant_id": tenant_id, **numbered("key", keys)}
-    rows = _recipients_by_key(len(keys)).rows(conn, params)
-    return _first_entry({(tenant_id, row["key"]): row for row in rows}, tenant_id, keys)
-
-
-def _first_entry(
-    found: Mapping[tuple[str, str], dict[str, Any]], tenant_id: str, keys: Sequence[str]
-) -> dict[str, Any] | None:
-    """Of the entries found by (tenant, key), the tenant's under the first of ``keys`` that has
-    one: the buyer's most specific key wins (endpoint id, then legal id, then VAT id)."""
-    return next((found[(tenant_id, k)] for k in keys if (tenant_id, k) in found), None)
-
-
-def _recipients_of(
-    conn: Connection, lookups: Sequence[tuple[str, Sequence[str]]]
-) -> dict[tuple[str, str], dict[str, Any]]:
-    """The directory entries under any of the lookups' keys, by (tenant, key): one statement
-    whatever their number (PostgreSQL arrays)."""
-    tenants = sorted({tenant_id for tenant_id, _ in lookups})
-    keys = sorted({k for _, ks in lookups for k in ks})
-    rows = _RECIPIENTS_BY_KEYS.rows(conn, {"tenants": tenants, "keys": keys})
-    return {(row["tenant_id"], row["key"]): row for row in rows}
-
-
-# Tenants and keys both from arrays: a few extra rows at most (another tenant's entry under a
-# key asked for), dropped by the (tenant, key) match above.
-_RECIPIENTS_BY_KEYS = Direct(
-    select(t.recipients).where(
-        t.recipients.c.tenant_id == any_(bindparam("tenants", type_=ARRAY(String))),
-        t.recipients.c.key == any_(bindparam("keys", type_=ARRAY(String))),
-    )
-)
-
-
-@functools.cache
-def _recipients_by_key(count: int) -> Direct:
-    """One statement per number of keys; an invoice's buyer has one to three."""
-    r = t.recipients
-    keys = numbered_binds("key", count)
-    return Direct(select(r).where(r.c.tenant_id == bindparam("tenant_id"), r.c.key.in_(keys)))
 
 
 @contextlib.asynccontextmanager

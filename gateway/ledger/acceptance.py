@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -70,6 +70,9 @@ class Acceptance:
     seller_name: str | None = None
     #: the open item to track (reference, customer, customer_type); None: not followed to payment
     receivable: Mapping[str, Any] | None = None
+    #: the version of the tenant's recipient directory the plan was made from (see
+    #: ``directory_cache``); None: stored whatever the directory holds now
+    directory_version: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +81,12 @@ class AcceptResult:
     created: bool  #: False: the same key and body were accepted before (a replay)
     conflict: bool = False  #: the key was used before with a different body
     status: str = InvoiceStatus.ACCEPTED
+    #: nothing stored: the tenant's directory changed since the plan was made; route it again
+    directory_changed: bool = False
+
+
+#: The result for an acceptance whose route came from a directory that has changed since.
+DIRECTORY_CHANGED = AcceptResult("", created=False, directory_changed=True)
 
 
 class _Prior(NamedTuple):
@@ -88,10 +97,11 @@ class _Prior(NamedTuple):
 
 class AcceptanceLedger:
     """Mixed into ``Ledger`` (which provides ``write``, ``write_statement``, ``read``, the group
-    committer, ``dialect`` and ``integrity_errors``)."""
+    committer, ``dialect``, ``integrity_errors`` and ``directory_changed``)."""
 
     integrity_errors: tuple[type[Exception], ...]
     dialect: str
+    directory_changed: Callable[[str, int], None]
 
     async def accept(self, a: Acceptance) -> AcceptResult:
         """Store one invoice (committed with whatever else is being accepted right now)."""
@@ -140,6 +150,9 @@ class AcceptanceLedger:
                 )
             elif _key(a) in prior:
                 results.append(_replayed(prior[_key(a)], a))
+            elif a.directory_version is not None:  # left out: the directory has changed
+                self.directory_changed(a.tenant_id, a.directory_version + 1)
+                results.append(DIRECTORY_CHANGED)
             else:  # the statement found it taken: it cannot be gone
                 raise LookupError(f"idempotency key {a.idempotency_key!r} taken, not found")
         return results
@@ -297,6 +310,7 @@ def _rows(fresh: Sequence[tuple[str, Acceptance]]) -> NewRows:
         )
     return NewRows(
         invoices=[_invoice_row(i, a, stamp) for i, a in fresh],
+        directory_versions=[a.directory_version for _, a in fresh],
         blobs=[{"sha256": digest, "content": content} for digest, content in blobs.items()],
         documents=documents,
         deliveries=deliveries,

@@ -67,7 +67,7 @@ def _array_type(name: str, element_oid: int, array_oid: int, encode: Callable) -
 #: By the column type as the statement declares it (without length): text, integers, bytes,
 #: timestamps. OIDs are PostgreSQL's fixed ones for the built-in types.
 _TEXT = _array_type("Text", 25, 1009, str.encode)
-_ARRAY_TYPES = {
+ARRAY_TYPES = {
     "VARCHAR": _TEXT,
     "TEXT": _TEXT,
     "INTEGER": _array_type("Int4", 23, 1007, _INT4.pack),
@@ -89,7 +89,7 @@ def send_binary_arrays() -> None:
     def as_is(self, obj: EncodedArray) -> bytes:
         return obj
 
-    for array_type in {id(a): a for a in _ARRAY_TYPES.values()}.values():
+    for array_type in {id(a): a for a in ARRAY_TYPES.values()}.values():
         wrapper = array_type.wrapper
         dumper = type(
             f"{wrapper.__name__}Dumper",
@@ -125,14 +125,15 @@ class ColumnArrays:
     table: Table
     names: tuple[str, ...]
 
-    def source(self, first: int, alias: str) -> str:
+    def source(self, first: int, alias: str, also: Sequence[tuple[str, str]] = ()) -> str:
         """``unnest($first::T[], …) WITH ORDINALITY AS alias(name…, ord)``: the rows in the
-        order given, numbered by ``ord``. The parameters are ``$first`` to ``$(first+len-1)``."""
-        arrays = ", ".join(
-            f"${first + n}::{column.declared}"
-            for n, column in enumerate(_columns(self.table, self.names))
-        )
-        return f"unnest({arrays}) WITH ORDINALITY AS {alias}({', '.join(self.names)}, ord)"
+        order given, numbered by ``ord``. The parameters are ``$first`` to ``$(first+len-1)``;
+        ``also``: more arrays (name, SQL type) beside the columns, parameters after theirs."""
+        declared = [column.declared for column in _columns(self.table, self.names)]
+        declared += [f"{sql_type}[]" for _, sql_type in also]
+        arrays = ", ".join(f"${first + n}::{array}" for n, array in enumerate(declared))
+        names = ", ".join((*self.names, *(name for name, _ in also)))
+        return f"unnest({arrays}) WITH ORDINALITY AS {alias}({names}, ord)"
 
     def select(self, alias: str) -> str:
         """The columns of ``alias`` (a ``source``) as the table's own types."""
@@ -140,12 +141,14 @@ class ColumnArrays:
             f"{alias}.{column.name}{column.cast}" for column in _columns(self.table, self.names)
         )
 
-    def insert(self, first: int, alias: str, where: str = "") -> str:
+    def insert(
+        self, first: int, alias: str, where: str = "", also: Sequence[tuple[str, str]] = ()
+    ) -> str:
         """``INSERT INTO table (names) SELECT … FROM source [WHERE …] ORDER BY ord``."""
         condition = f" WHERE {where}" if where else ""
         return (
             f"INSERT INTO {self.table.name} ({', '.join(self.names)})"
-            f" SELECT {self.select(alias)} FROM {self.source(first, alias)}{condition}"
+            f" SELECT {self.select(alias)} FROM {self.source(first, alias, also)}{condition}"
             f" ORDER BY {alias}.ord"
         )
 
@@ -181,7 +184,7 @@ def _columns(table: Table, names: tuple[str, ...]) -> tuple[_Column, ...]:
             continue
         process = column_type.dialect_impl(_DIALECT).bind_processor(_DIALECT)
         declared = column_type.compile(dialect=_DIALECT)
-        array_type = _ARRAY_TYPES.get(declared.split("(")[0])
+        array_type = ARRAY_TYPES.get(declared.split("(")[0])
         if array_type is None:
             raise TypeError(f"{table.name}.{name}: no binary array encoding for {declared}")
         columns.append(_Column(name, process, f"{declared}[]", "", array_type))

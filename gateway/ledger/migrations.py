@@ -63,6 +63,17 @@ async def _v6_blob_compression(conn: AsyncConnection) -> None:
         await conn.execute(text("ALTER TABLE blobs ALTER COLUMN content SET COMPRESSION lz4"))
 
 
+async def _v7_directory_version(conn: AsyncConnection) -> None:
+    """Each tenant's recipient directory carries a version (see directory_cache.py)."""
+    columns = await conn.run_sync(
+        lambda sync: {c["name"] for c in inspect(sync).get_columns("tenants")}
+    )
+    if "directory_version" not in columns:
+        await conn.execute(
+            text("ALTER TABLE tenants ADD COLUMN directory_version BIGINT NOT NULL DEFAULT 0")
+        )
+
+
 STEPS: tuple[Callable[[AsyncConnection], Awaitable[None]], ...] = (
     _v1_initial,
     _v2_users,
@@ -70,6 +81,7 @@ STEPS: tuple[Callable[[AsyncConnection], Awaitable[None]], ...] = (
     _v4_mls,
     _v5_reminders,
     _v6_blob_compression,
+    _v7_directory_version,
 )
 
 

@@ -65,6 +65,8 @@ tenants = Table(
     Column("peppol_id", String(140), unique=True),
     Column("settings", JSON, nullable=False, default=dict),
     Column("created_at", Stamp, nullable=False),
+    #: raised with every change to the tenant's recipients (see directory_cache.py)
+    Column("directory_version", BigInteger, nullable=False, server_default="0"),
 )
 
 api_keys = Table(

@@ -8,7 +8,7 @@ import pytest
 
 from gateway.ledger import Ledger
 from gateway.ledger import schema as t
-from gateway.ledger.column_arrays import _ARRAY_TYPES, ColumnArrays, encode_array
+from gateway.ledger.column_arrays import ARRAY_TYPES, ColumnArrays, encode_array
 from gateway.ledger.direct import raw_cursor
 
 _HELSINKI = timezone(timedelta(hours=2))
@@ -38,9 +38,9 @@ async def postgres(pg_database):
 async def test_each_type_reads_back_as_it_went_in(postgres, type_name):
     values = _VALUES[type_name]
     encoded = [
-        encode_array(_ARRAY_TYPES[type_name], values),
-        encode_array(_ARRAY_TYPES[type_name], []),
-        encode_array(_ARRAY_TYPES[type_name], [None]),
+        encode_array(ARRAY_TYPES[type_name], values),
+        encode_array(ARRAY_TYPES[type_name], []),
+        encode_array(ARRAY_TYPES[type_name], [None]),
     ]
     sql = f"SELECT $1::{type_name}[], $2::{type_name}[], $3::{type_name}[]"
 

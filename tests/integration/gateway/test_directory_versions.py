@@ -1,0 +1,130 @@
+"""The recipient directory's version: raised by every change, checked when an invoice routed
+from a cached lookup is stored (PostgreSQL), so a change made by another process reroutes it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import select, text, update
+
+from formats.jsoncodec import dumps
+from formats.model import complete
+from gateway import routing
+from gateway.ledger import schema as t
+from gateway.submit import submit
+from tests.ledger_samples import acceptance
+from tests.svefaktura_samples import invoice
+
+
+async def _version(ledger, tenant_id: str) -> int:
+    async with ledger.engine.connect() as conn:
+        query = select(t.tenants.c.directory_version).where(t.tenants.c.id == tenant_id)
+        return (await conn.execute(query)).scalar_one()
+
+
+async def _other_process(ledger):
+    """A second ledger on the same database, as another server process has."""
+    return await type(ledger).open(ledger.engine.url.render_as_string(hide_password=False))
+
+
+async def test_every_change_to_a_directory_raises_its_version(ledger):
+    tenant, _ = await ledger.create_tenant("t")
+    other, _ = await ledger.create_tenant("other")
+    assert await _version(ledger, tenant.id) == 0
+    await ledger.put_recipient(tenant.id, "0007:1", {"email": "a@buyer.example"})
+    await ledger.put_recipient(tenant.id, "0007:1", {"email": "b@buyer.example"})
+    assert await _version(ledger, tenant.id) == 2
+    assert await ledger.delete_recipient(tenant.id, "0007:1")
+    assert not await ledger.delete_recipient(tenant.id, "0007:1")  # nothing changed
+    assert await _version(ledger, tenant.id) == 3
+    assert await _version(ledger, other.id) == 0
+
+
+async def test_a_lookup_is_read_once_while_the_directory_is_unchanged(ledger):
+    if ledger.dialect != "postgresql":
+        pytest.skip("SQLite reads the directory on the event loop for every invoice")
+    tenant, _ = await ledger.create_tenant("t")
+    await ledger.put_recipient(tenant.id, "0007:1", {"email": "a@buyer.example"})
+    first = await ledger.directory_lookup(tenant.id, ["0007:1", "se1"])
+    assert first.entry["email"] == "a@buyer.example" and first.version == 1
+    assert await ledger.directory_lookup(tenant.id, ["0007:1", "se1"]) is first
+    await ledger.put_recipient(tenant.id, "0007:1", {"email": "b@buyer.example"})
+    again = await ledger.directory_lookup(tenant.id, ["0007:1", "se1"])
+    assert again.entry["email"] == "b@buyer.example" and again.version == 2
+    nobody = await ledger.directory_lookup(tenant.id, ["0007:2"])
+    assert nobody.entry is None and nobody.version == 2
+
+
+async def test_an_invoice_routed_before_another_process_changed_the_directory_is_refused(ledger):
+    if ledger.dialect != "postgresql":
+        pytest.skip("the version is checked where lookups are cached: PostgreSQL")
+    other = await _other_process(ledger)
+    try:
+        tenant, _ = await ledger.create_tenant("t")
+        stale = await ledger.directory_lookup(tenant.id, ["0007:1"])
+        await other.put_recipient(tenant.id, "0007:1", {"email": "a@buyer.example"})
+        # This process still has the lookup from before the change.
+        assert await ledger.directory_lookup(tenant.id, ["0007:1"]) is stale
+        refused, replayed_batch = await ledger.accept_many(
+            [
+                acceptance(tenant.id, "k1", directory_version=stale.version),
+                acceptance(tenant.id, "k1", directory_version=stale.version),
+            ]
+        )
+        assert refused.directory_changed and replayed_batch.directory_changed
+        assert (await ledger.reconciliation(tenant.id))["accepted"] == 0
+        fresh = await ledger.directory_lookup(tenant.id, ["0007:1"])
+        assert fresh.entry["email"] == "a@buyer.example" and fresh.version == 1
+        stored = await ledger.accept(acceptance(tenant.id, "k1", directory_version=fresh.version))
+        assert stored.created and not stored.directory_changed
+        # A replay is a replay whatever the directory does: it stores nothing new.
+        await other.put_recipient(tenant.id, "0007:1", {"email": "b@buyer.example"})
+        replay = await ledger.accept(acceptance(tenant.id, "k1", directory_version=fresh.version))
+        assert replay.invoice_id == stored.invoice_id and not replay.created
+    finally:
+        await other.aclose()
+
+
+async def test_submit_routes_again_when_another_process_changed_the_directory(ledger):
+    """One process has a cached lookup (no entry for the buyer: the default plan); another
+    gives the buyer an entry with its own plan; the next invoice follows the entry."""
+    other = await _other_process(ledger)
+    try:
+        tenant, _ = await ledger.create_tenant("t")
+        base = invoice()
+        buyer_key = routing.lookup_keys(complete(base))[0]
+        options = {
+            "configured": {"spool": "spool", "archive": "spool"},
+            "default_plan": ("spool",),
+            "content_type": "application/json",
+        }
+
+        async def send(number: str):
+            body = dumps(replace(base, number=number), indent=None)
+            return await submit(ledger, tenant, body, idempotency_key=number, **options)
+
+        assert (await send("INV-1")).plan == ("spool",)
+        await other.put_recipient(tenant.id, buyer_key, {"plan": ["archive"]})
+        assert (await send("INV-2")).plan == ("archive",)
+        await other.delete_recipient(tenant.id, buyer_key)
+        assert (await send("INV-3")).plan == ("spool",)
+        stored, _ = await ledger.list_invoices(tenant.id, sort="number")
+        assert [(i["number"], i["plan"]) for i in stored] == [
+            ("INV-1", ["spool"]),
+            ("INV-2", ["archive"]),
+            ("INV-3", ["spool"]),
+        ]
+    finally:
+        await other.aclose()
+
+
+async def test_a_database_from_before_directory_versions_gets_them(ledger):
+    tenant, _ = await ledger.create_tenant("t")
+    async with ledger.engine.begin() as conn:
+        await conn.execute(text("ALTER TABLE tenants DROP COLUMN directory_version"))
+        await conn.execute(update(t.schema_version).values(version=6))
+    assert await ledger.migrate() == 7
+    assert await _version(ledger, tenant.id) == 0
+    await ledger.put_recipient(tenant.id, "0007:1", {"email": "a@buyer.example"})
+    assert await _version(ledger, tenant.id) == 1
