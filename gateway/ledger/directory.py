@@ -8,8 +8,10 @@ import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import String, and_, any_, bindparam, insert, select, update
+from sqlalchemy import String, and_, any_, bindparam, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -19,6 +21,7 @@ from .directory_cache import DirectoryCache, DirectoryLookup
 from .group_commit import GroupCommit
 from .ids import new_id, now
 
+_INSERT = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
 _ENTRY_FIELDS = ("name", "peppol_id", "email", "postal", "operator", "plan", "language")
 
 
@@ -34,28 +37,16 @@ class DirectoryLedger:
         self, tenant_id: str, key: str, entry: Mapping[str, Any]
     ) -> dict[str, Any]:
         values = {k: entry.get(k) for k in _ENTRY_FIELDS}
+        upsert = _INSERT[self.dialect](t.recipients).values(  # type: ignore[attr-defined]
+            id=new_id(), tenant_id=tenant_id, key=key, updated_at=now(), **values
+        )
+        # One statement, so two requests putting the same new key at once both succeed.
+        upsert = upsert.on_conflict_do_update(
+            index_elements=[t.recipients.c.tenant_id, t.recipients.c.key],
+            set_={**values, "updated_at": upsert.excluded.updated_at},
+        ).returning(t.recipients.c.id)
         async with self.transaction() as conn:  # type: ignore[attr-defined]
-            existing = (
-                await conn.execute(
-                    select(t.recipients.c.id).where(
-                        t.recipients.c.tenant_id == tenant_id, t.recipients.c.key == key
-                    )
-                )
-            ).first()
-            if existing:
-                await conn.execute(
-                    update(t.recipients)
-                    .where(t.recipients.c.id == existing.id)
-                    .values(**values, updated_at=now())
-                )
-                rid = existing.id
-            else:
-                rid = new_id()
-                await conn.execute(
-                    insert(t.recipients).values(
-                        id=rid, tenant_id=tenant_id, key=key, updated_at=now(), **values
-                    )
-                )
+            rid = (await conn.execute(upsert)).scalar_one()
             version = await _next_version(conn, tenant_id)
         self.directory_changed(tenant_id, version)
         return {"id": rid, "key": key, **values}

@@ -3,6 +3,7 @@ from a cached lookup is stored (PostgreSQL), so a change made by another process
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 
 import pytest
@@ -128,3 +129,22 @@ async def test_a_database_from_before_directory_versions_gets_them(ledger):
     assert await _version(ledger, tenant.id) == 0
     await ledger.put_recipient(tenant.id, "0007:1", {"email": "a@buyer.example"})
     assert await _version(ledger, tenant.id) == 1
+
+
+async def test_requests_putting_the_same_new_entry_at_once_all_succeed(ledger):
+    """Another process's ledger too: the entry is written in one statement, an upsert."""
+    other = await _other_process(ledger)
+    try:
+        tenant, _ = await ledger.create_tenant("t")
+        puts = [
+            side.put_recipient(tenant.id, "0007:1", {"email": f"{n}@buyer.example", "plan": [n]})
+            for n in range(6)
+            for side in (ledger, other)
+        ]
+        written = await asyncio.gather(*puts)
+    finally:
+        await other.aclose()
+    assert len({entry["id"] for entry in written}) == 1
+    (entry,) = await ledger.list_recipients(tenant.id)
+    assert entry["email"].endswith("@buyer.example") and len(entry["plan"]) == 1
+    assert await _version(ledger, tenant.id) == 12
