@@ -8,8 +8,9 @@ processes only accept (`serve --no-worker`) and one `fakturaport worker` at lowe
 delivers: the intake's own capacity.
 Prints accepted/s at full load with the server's CPU time per accepted invoice, how long the
 deliveries took to catch up and the end-to-end rate (accepted and delivered), p50/p99 latency at
-a paced 500/s, the server processes' RSS, and the rate at which the ledger alone accepts the
-same invoices, one at a time and group-committed.
+a paced 500/s, the server processes' RSS, the rate at which the ledger alone accepts the
+same invoices, one at a time and group-committed, and the machine's speed at the time: one
+invoice read, checked and rendered in a tight loop (runs from different days compare by it).
 Targets (issue): >= 1,000 accepted/s; p99 < 50 ms at 500/s; RSS < 200 MB.
 
 The full load comes from wrk (Debian package ``wrk``) when it is installed: it spends about
@@ -33,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import timeit
 import uuid
 from collections import Counter
 from dataclasses import replace
@@ -222,6 +224,28 @@ async def raw_ledger_rate(url: str, count: int, concurrency: int) -> float:
     return count / elapsed
 
 
+def pipeline_microseconds(repeat: int = 300) -> float:
+    """One invoice read from JSON, completed, checked against the rules and rendered as UBL, in
+    a tight loop on one otherwise idle core: the machine's speed at this moment, for comparing
+    runs made on different days (this development machine's cores vary by up to 2x)."""
+    from formats.convert import write
+    from formats.model import complete
+    from formats.peppol.rules import check
+    from gateway.intake import parse
+
+    body = dumps(invoice(), indent=None)
+
+    def once() -> None:
+        source = parse(body, "application/json")
+        completed = complete(source.invoice)
+        check(replace(source, invoice=completed), rulesets=("en16931", "peppol"))
+        write(completed, "ubl")
+
+    once()
+    best = min(timeit.repeat(once, number=repeat // 3, repeat=3)) / (repeat // 3)
+    return best * 1e6
+
+
 def process_tree(pid: int) -> list[int]:
     """The server's processes: itself and, with --processes, its forked children."""
     children = Path(f"/proc/{pid}/task/{pid}/children")
@@ -351,6 +375,7 @@ async def main() -> None:
             worker.terminate()
             worker.wait(timeout=30)
     raw_url = env.get("FAKTURAPORT_DATABASE_URL") or f"sqlite+aiosqlite:///{data / 'raw.db'}"
+    pipeline = pipeline_microseconds()
     raw_single = await raw_ledger_rate(raw_url, 500, 1)
     raw = await raw_ledger_rate(raw_url, 3000, 32)
     ms = sorted(x * 1000 for x in latencies)
@@ -391,6 +416,10 @@ async def main() -> None:
         f"   HTTP/raw = {rate / raw:4.2f}"
     )
     print(f"                 {raw_single:8.0f} accepts/s (one caller at a time)")
+    print(
+        f"  machine speed  {pipeline:8.0f} µs to read, check and render one invoice"
+        " (tight loop, one idle core)"
+    )
     print(f"  responses      {', '.join(f'{n} x {code}' for code, n in sorted(RESPONSES.items()))}")
 
 
