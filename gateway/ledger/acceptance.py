@@ -71,7 +71,8 @@ class Acceptance:
     #: the open item to track (reference, customer, customer_type); None: not followed to payment
     receivable: Mapping[str, Any] | None = None
     #: the version of the tenant's recipient directory the plan was made from (see
-    #: ``directory_cache``); None: stored whatever the directory holds now
+    #: ``directory_cache``; checked on PostgreSQL, where lookups are cached); None: stored
+    #: whatever the directory holds now
     directory_version: int | None = None
 
 
