@@ -77,28 +77,48 @@ async def submit(
     completed = with_reference(complete(source.invoice))
     buyer_keys = routing.lookup_keys(completed)
     # A plan made from a cached directory entry is stored only while the directory is unchanged
-    # (see ledger/directory_cache.py); when it has changed, the invoice is routed again from a
-    # fresh lookup, and the last time stored whatever the directory has become meanwhile.
+    # (see ledger/directory_cache.py): when it has changed, the invoice is routed again from a
+    # fresh lookup, and the last time stored whatever the directory has become meanwhile. A
+    # refusal made from a cached entry (no channel, the rules of its channels) stands only if
+    # the directory still reads the same.
+    lookup = await ledger.directory_lookup(tenant.id, buyer_keys)
     for routing_round in range(1, _ROUTING_ROUNDS + 1):
-        lookup = await ledger.directory_lookup(tenant.id, buyer_keys)
-        submitted = await _route_and_accept(
-            ledger,
-            tenant,
-            source,
-            completed,
-            body,
-            content_type,
-            lookup.entry,
-            directory_version=lookup.version if routing_round < _ROUTING_ROUNDS else None,
-            idempotency_key=idempotency_key,
-            configured=configured,
-            default_plan=default_plan,
-            plan_override=plan_override,
-            executor=executor,
-        )
+        last = routing_round == _ROUTING_ROUNDS
+        try:
+            submitted = await _route_and_accept(
+                ledger,
+                tenant,
+                source,
+                completed,
+                body,
+                content_type,
+                lookup.entry,
+                directory_version=None if last else lookup.version,
+                idempotency_key=idempotency_key,
+                configured=configured,
+                default_plan=default_plan,
+                plan_override=plan_override,
+                executor=executor,
+            )
+        except Problem:
+            if lookup.version is None or last:
+                raise
+            fresh = await ledger.directory_lookup(tenant.id, buyer_keys, fresh=True)
+            if fresh.version == lookup.version:
+                raise
+            lookup = fresh
+            continue
         if not submitted.result.directory_changed:
-            return submitted
-    raise AssertionError("the last routing round is stored unconditionally")
+            break
+        lookup = await ledger.directory_lookup(tenant.id, buyer_keys, fresh=True)
+    if submitted.result.conflict:
+        raise Problem(
+            409,
+            "Idempotency key reused",
+            "this Idempotency-Key was used before with a different request body",
+            kind="/problems/idempotency-conflict",
+        )
+    return submitted
 
 
 #: How many times an invoice is routed at most when the directory changes under it.
@@ -121,7 +141,8 @@ async def _route_and_accept(
     plan_override: Sequence[str] | None,
     executor: Executor | None,
 ) -> Submitted:
-    """Plan, rules, documents and the acceptance, for ``invoice`` routed by ``entry``."""
+    """Plan, rules, documents and the acceptance, for ``invoice`` routed by ``entry``. Every
+    Problem it raises comes before anything is stored."""
     try:
         route = routing.plan(
             invoice, entry, configured=configured, default=default_plan, override=plan_override
@@ -177,15 +198,6 @@ async def _route_and_accept(
             directory_version=directory_version,
         )
     )
-    if result.directory_changed:
-        return Submitted(result, route.plan, ())
-    if result.conflict:
-        raise Problem(
-            409,
-            "Idempotency key reused",
-            "this Idempotency-Key was used before with a different request body",
-            kind="/problems/idempotency-conflict",
-        )
     warnings = tuple(finding_dict(f) for f in findings if not f.is_fatal)
     return Submitted(result, route.plan, warnings)
 

@@ -83,9 +83,12 @@ class DirectoryLedger:
         entry = (await self.directory_lookup(tenant_id, keys)).entry
         return dict(entry) if entry is not None else None
 
-    async def directory_lookup(self, tenant_id: str, keys: Sequence[str]) -> DirectoryLookup:
+    async def directory_lookup(
+        self, tenant_id: str, keys: Sequence[str], *, fresh: bool = False
+    ) -> DirectoryLookup:
         """The entry for the first of ``keys`` that has one, with the directory version it was
-        read at: from this process's cache on PostgreSQL while the version holds."""
+        read at: on PostgreSQL from this process's cache while the version holds, unless
+        ``fresh``."""
         if not keys:
             return DirectoryLookup(None, None)
         if self._sqlite_sync is not None:
@@ -94,7 +97,7 @@ class DirectoryLedger:
             entry = await self.read(_recipient, tenant_id, keys)  # type: ignore[attr-defined]
             return DirectoryLookup(entry, None)
         wanted = (tenant_id, tuple(keys))
-        lookup = self._directory.get(*wanted)
+        lookup = None if fresh else self._directory.get(*wanted)
         if lookup is None:
             lookup = await self._recipient_lookups.submit(wanted)
             self._directory.put(*wanted, lookup)

@@ -12,6 +12,7 @@ from sqlalchemy import select, text, update
 from formats.jsoncodec import dumps
 from formats.model import complete
 from gateway import routing
+from gateway.intake import Problem
 from gateway.ledger import schema as t
 from gateway.submit import submit
 from tests.ledger_samples import acceptance
@@ -148,3 +149,33 @@ async def test_requests_putting_the_same_new_entry_at_once_all_succeed(ledger):
     (entry,) = await ledger.list_recipients(tenant.id)
     assert entry["email"].endswith("@buyer.example") and len(entry["plan"]) == 1
     assert await _version(ledger, tenant.id) == 12
+
+
+async def test_a_refusal_made_from_a_cached_lookup_is_checked_against_the_directory(ledger):
+    """No channel for the buyer in this process's cached lookup; another process has given the
+    buyer an entry that routes: the invoice is accepted, not refused."""
+    other = await _other_process(ledger)
+    try:
+        tenant, _ = await ledger.create_tenant("t")
+        base = invoice()
+        buyer_key = routing.lookup_keys(complete(base))[0]
+        options = {
+            "configured": {"archive": "spool"},
+            "default_plan": ("nowhere",),
+            "content_type": "application/json",
+        }
+
+        async def send(number: str):
+            body = dumps(replace(base, number=number), indent=None)
+            return await submit(ledger, tenant, body, idempotency_key=number, **options)
+
+        with pytest.raises(Problem) as refused:
+            await send("INV-1")
+        assert refused.value.status == 422
+        await other.put_recipient(tenant.id, buyer_key, {"plan": ["archive"]})
+        assert (await send("INV-2")).plan == ("archive",)
+        await other.delete_recipient(tenant.id, buyer_key)
+        with pytest.raises(Problem):
+            await send("INV-3")
+    finally:
+        await other.aclose()
