@@ -25,6 +25,28 @@ async def _version(ledger, tenant_id: str) -> int:
         return (await conn.execute(query)).scalar_one()
 
 
+_INVOICE = invoice()
+_BUYER_KEY = routing.lookup_keys(complete(_INVOICE))[0]
+
+
+def _submitter(ledger, tenant, configured: dict[str, str], default_plan: tuple[str, ...]):
+    """Submits the sample invoice under a number (its idempotency key too), as the API does."""
+
+    async def send(number: str):
+        body = dumps(replace(_INVOICE, number=number), indent=None)
+        return await submit(
+            ledger,
+            tenant,
+            body,
+            "application/json",
+            idempotency_key=number,
+            configured=configured,
+            default_plan=default_plan,
+        )
+
+    return send
+
+
 async def _other_process(ledger):
     """A second ledger on the same database, as another server process has."""
     return await type(ledger).open(ledger.engine.url.render_as_string(hide_password=False))
@@ -94,22 +116,11 @@ async def test_submit_routes_again_when_another_process_changed_the_directory(le
     other = await _other_process(ledger)
     try:
         tenant, _ = await ledger.create_tenant("t")
-        base = invoice()
-        buyer_key = routing.lookup_keys(complete(base))[0]
-        options = {
-            "configured": {"spool": "spool", "archive": "spool"},
-            "default_plan": ("spool",),
-            "content_type": "application/json",
-        }
-
-        async def send(number: str):
-            body = dumps(replace(base, number=number), indent=None)
-            return await submit(ledger, tenant, body, idempotency_key=number, **options)
-
+        send = _submitter(ledger, tenant, {"spool": "spool", "archive": "spool"}, ("spool",))
         assert (await send("INV-1")).plan == ("spool",)
-        await other.put_recipient(tenant.id, buyer_key, {"plan": ["archive"]})
+        await other.put_recipient(tenant.id, _BUYER_KEY, {"plan": ["archive"]})
         assert (await send("INV-2")).plan == ("archive",)
-        await other.delete_recipient(tenant.id, buyer_key)
+        await other.delete_recipient(tenant.id, _BUYER_KEY)
         assert (await send("INV-3")).plan == ("spool",)
         stored, _ = await ledger.list_invoices(tenant.id, sort="number")
         assert [(i["number"], i["plan"]) for i in stored] == [
@@ -157,24 +168,13 @@ async def test_a_refusal_made_from_a_cached_lookup_is_checked_against_the_direct
     other = await _other_process(ledger)
     try:
         tenant, _ = await ledger.create_tenant("t")
-        base = invoice()
-        buyer_key = routing.lookup_keys(complete(base))[0]
-        options = {
-            "configured": {"archive": "spool"},
-            "default_plan": ("nowhere",),
-            "content_type": "application/json",
-        }
-
-        async def send(number: str):
-            body = dumps(replace(base, number=number), indent=None)
-            return await submit(ledger, tenant, body, idempotency_key=number, **options)
-
+        send = _submitter(ledger, tenant, {"archive": "spool"}, ("nowhere",))
         with pytest.raises(Problem) as refused:
             await send("INV-1")
         assert refused.value.status == 422
-        await other.put_recipient(tenant.id, buyer_key, {"plan": ["archive"]})
+        await other.put_recipient(tenant.id, _BUYER_KEY, {"plan": ["archive"]})
         assert (await send("INV-2")).plan == ("archive",)
-        await other.delete_recipient(tenant.id, buyer_key)
+        await other.delete_recipient(tenant.id, _BUYER_KEY)
         with pytest.raises(Problem):
             await send("INV-3")
     finally:
