@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from gateway.ledger import Ledger, RenderedDocument
-from gateway.ledger.statistics import MIN_CHANGES, analyze_young_tables
+from gateway.ledger.statistics import MIN_CHANGES, SAMPLE_TARGET, analyze_young_tables
 from tests.ledger_samples import acceptance
 
 ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
@@ -75,5 +75,14 @@ async def test_young_tables_are_analysed_when_they_have_grown_and_not_before(fre
         await _accept(fresh_database, MIN_CHANGES * 2, "d")  # now more than doubled
         assert "invoices" in await _analysed_once_counted(ledger, "invoices")
         assert await _last_analysed(ledger, "invoices") > first
+        # The small sample: a histogram of at most SAMPLE_TARGET buckets, not the default 100.
+        async with ledger.engine.connect() as conn:
+            bounds = await conn.scalar(
+                text(
+                    "SELECT array_length(histogram_bounds, 1) FROM pg_stats"
+                    " WHERE tablename = 'invoices' AND attname = 'idempotency_key'"
+                )
+            )
+        assert bounds is not None and bounds <= SAMPLE_TARGET + 1
     finally:
         await ledger.aclose()
