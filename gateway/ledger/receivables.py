@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..receivables.cadence import next_step
@@ -27,6 +27,23 @@ AGE_BUCKETS = (
 )
 
 
+async def _apply_payments_alone(conn: AsyncConnection, tenant_id: str) -> None:
+    """Payments are applied to a tenant's open items one transaction at a time: each reads the
+    open amounts and the payments' states, then writes what follows from them. On PostgreSQL two
+    at once would both read the same (a payment assigned twice, an open amount reduced by only
+    one of two payments); the transaction waits here for the tenant's lock, held until it ends.
+    SQLite has one writer at a time already."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(
+            text("SELECT pg_advisory_xact_lock(:space, hashtext(:tenant_id))"),
+            {"space": _PAYMENTS_LOCK_SPACE, "tenant_id": tenant_id},
+        )
+
+
+#: The first key of the tenants' payment locks (the migrations' lock uses a single bigint key).
+_PAYMENTS_LOCK_SPACE = 7310245
+
+
 class ReceivableLedger:
     """Mixed into ``Ledger``."""
 
@@ -40,6 +57,7 @@ class ReceivableLedger:
         """Match and record payments; a payment imported before (same bank id) changes nothing."""
         counts = {"imported": 0, "duplicates": 0, "matched": 0, "unmatched": 0}
         async with self.transaction() as conn:
+            await _apply_payments_alone(conn, tenant_id)
             seen = {
                 r.external_id
                 for r in (
@@ -116,6 +134,7 @@ class ReceivableLedger:
 
     async def assign_payment(self, tenant_id: str, payment_id: str, invoice_id: str) -> bool:
         async with self.transaction() as conn:
+            await _apply_payments_alone(conn, tenant_id)
             payment = (
                 await conn.execute(
                     select(t.payments).where(
