@@ -134,7 +134,9 @@ class DeliveryLedger:
         """A channel learned after hand-over that the delivery failed: fall back or fail."""
         d = t.deliveries
         async with self.transaction() as conn:
-            row = (await conn.execute(select(d).where(d.c.id == delivery_id))).first()
+            # Locked: two signals for one delivery at once (a bounce and a report) act once.
+            query = select(d).where(d.c.id == delivery_id).with_for_update()
+            row = (await conn.execute(query)).first()
             if row is None or row.status == DeliveryStatus.FAILED:
                 return False
             await conn.execute(
@@ -183,7 +185,8 @@ class DeliveryLedger:
     ) -> bool:
         d = t.deliveries
         async with self.transaction() as conn:
-            row = (await conn.execute(select(d).where(d.c.id == delivery_id))).first()
+            query = select(d).where(d.c.id == delivery_id).with_for_update()  # as signal_failure
+            row = (await conn.execute(query)).first()
             if row is None or row.status != DeliveryStatus.AWAITING_CONFIRMATION:
                 return False
             await conn.execute(
@@ -229,11 +232,13 @@ class DeliveryLedger:
     ) -> bool:
         """Start delivery again (a failed invoice), on its last channel or on ``channel``."""
         async with self.transaction() as conn:
+            # Locked: two requests at once (a double click) must not both find no open delivery
+            # and each add one; the second waits and finds the first's.
             inv = (
                 await conn.execute(
-                    select(t.invoices).where(
-                        t.invoices.c.id == invoice_id, t.invoices.c.tenant_id == tenant_id
-                    )
+                    select(t.invoices)
+                    .where(t.invoices.c.id == invoice_id, t.invoices.c.tenant_id == tenant_id)
+                    .with_for_update()
                 )
             ).first()
             if inv is None:
