@@ -31,3 +31,11 @@ async def ledger(request, tmp_path):
     yield ledger
     await ledger.aclose()
     await asyncio.sleep(0)
+
+
+@pytest.fixture
+async def other_ledger(ledger):
+    """A second ledger on the same database, as another server process has."""
+    other = await Ledger.open(ledger.engine.url.render_as_string(hide_password=False))
+    yield other
+    await other.aclose()

@@ -28,40 +28,31 @@ async def _deliveries(ledger, invoice_id: str, status: str) -> int:
         return (await conn.execute(query)).scalar_one()
 
 
-async def _other_process(ledger):
-    return await type(ledger).open(ledger.engine.url.render_as_string(hide_password=False))
-
-
-async def test_a_retry_requested_twice_at_once_delivers_once(ledger):
-    other = await _other_process(ledger)
-    try:
-        tenant, _ = await ledger.create_tenant("t")
-        invoice_id, _ = await _failed_invoice(ledger, tenant.id)
-        retried = await asyncio.gather(
-            *(side.retry(tenant.id, invoice_id, now()) for side in (ledger, other, ledger, other))
+async def test_a_retry_requested_twice_at_once_delivers_once(ledger, other_ledger):
+    tenant, _ = await ledger.create_tenant("t")
+    invoice_id, _ = await _failed_invoice(ledger, tenant.id)
+    retried = await asyncio.gather(
+        *(
+            side.retry(tenant.id, invoice_id, now())
+            for side in (ledger, other_ledger, ledger, other_ledger)
         )
-        assert all(retried)
-        assert await _deliveries(ledger, invoice_id, "pending") == 1
-    finally:
-        await other.aclose()
+    )
+    assert all(retried)
+    assert await _deliveries(ledger, invoice_id, "pending") == 1
 
 
-async def test_two_failure_signals_for_one_delivery_at_once_act_once(ledger):
-    other = await _other_process(ledger)
-    try:
-        tenant, _ = await ledger.create_tenant("t")
-        invoice_id, _ = await _failed_invoice(ledger, tenant.id)
-        assert await ledger.retry(tenant.id, invoice_id, now(), channel="print")
-        d = t.deliveries
-        async with ledger.engine.connect() as conn:
-            query = select(d.c.id).where(d.c.invoice_id == invoice_id, d.c.status == "pending")
-            redirected = (await conn.execute(query)).scalar_one()
-        signalled = await asyncio.gather(
-            ledger.signal_failure(redirected, "bounced", now()),
-            other.signal_failure(redirected, "rejected", now()),
-        )
-        assert sorted(signalled) == [False, True]
-        events = [e["type"] for e in await ledger.events(tenant.id, invoice_id)]
-        assert events.count("invoice.failed") == 2  # the first channel's, then this one's
-    finally:
-        await other.aclose()
+async def test_two_failure_signals_for_one_delivery_at_once_act_once(ledger, other_ledger):
+    tenant, _ = await ledger.create_tenant("t")
+    invoice_id, _ = await _failed_invoice(ledger, tenant.id)
+    assert await ledger.retry(tenant.id, invoice_id, now(), channel="print")
+    d = t.deliveries
+    async with ledger.engine.connect() as conn:
+        query = select(d.c.id).where(d.c.invoice_id == invoice_id, d.c.status == "pending")
+        redirected = (await conn.execute(query)).scalar_one()
+    signalled = await asyncio.gather(
+        ledger.signal_failure(redirected, "bounced", now()),
+        other_ledger.signal_failure(redirected, "rejected", now()),
+    )
+    assert sorted(signalled) == [False, True]
+    events = [e["type"] for e in await ledger.events(tenant.id, invoice_id)]
+    assert events.count("invoice.failed") == 2  # the first channel's, then this one's

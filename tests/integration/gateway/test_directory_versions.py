@@ -47,14 +47,9 @@ def _submitter(ledger, tenant, configured: dict[str, str], default_plan: tuple[s
     return send
 
 
-async def _other_process(ledger):
-    """A second ledger on the same database, as another server process has."""
-    return await type(ledger).open(ledger.engine.url.render_as_string(hide_password=False))
-
-
 async def test_every_change_to_a_directory_raises_its_version(ledger):
     tenant, _ = await ledger.create_tenant("t")
-    other, _ = await ledger.create_tenant("other")
+    other_tenant, _ = await ledger.create_tenant("other")
     assert await _version(ledger, tenant.id) == 0
     await ledger.put_recipient(tenant.id, "0007:1", {"email": "a@buyer.example"})
     await ledger.put_recipient(tenant.id, "0007:1", {"email": "b@buyer.example"})
@@ -62,7 +57,7 @@ async def test_every_change_to_a_directory_raises_its_version(ledger):
     assert await ledger.delete_recipient(tenant.id, "0007:1")
     assert not await ledger.delete_recipient(tenant.id, "0007:1")  # nothing changed
     assert await _version(ledger, tenant.id) == 3
-    assert await _version(ledger, other.id) == 0
+    assert await _version(ledger, other_tenant.id) == 0
 
 
 async def test_a_lookup_is_read_once_while_the_directory_is_unchanged(ledger):
@@ -80,56 +75,50 @@ async def test_a_lookup_is_read_once_while_the_directory_is_unchanged(ledger):
     assert nobody.entry is None and nobody.version == 2
 
 
-async def test_an_invoice_routed_before_another_process_changed_the_directory_is_refused(ledger):
+async def test_an_invoice_routed_before_another_process_changed_the_directory_is_refused(
+    ledger, other_ledger
+):
     if ledger.dialect != "postgresql":
         pytest.skip("the version is checked where lookups are cached: PostgreSQL")
-    other = await _other_process(ledger)
-    try:
-        tenant, _ = await ledger.create_tenant("t")
-        stale = await ledger.directory_lookup(tenant.id, ["0007:1"])
-        await other.put_recipient(tenant.id, "0007:1", {"email": "a@buyer.example"})
-        # This process still has the lookup from before the change.
-        assert await ledger.directory_lookup(tenant.id, ["0007:1"]) is stale
-        refused, replayed_batch = await ledger.accept_many(
-            [
-                acceptance(tenant.id, "k1", directory_version=stale.version),
-                acceptance(tenant.id, "k1", directory_version=stale.version),
-            ]
-        )
-        assert refused.directory_changed and replayed_batch.directory_changed
-        assert (await ledger.reconciliation(tenant.id))["accepted"] == 0
-        fresh = await ledger.directory_lookup(tenant.id, ["0007:1"])
-        assert fresh.entry["email"] == "a@buyer.example" and fresh.version == 1
-        stored = await ledger.accept(acceptance(tenant.id, "k1", directory_version=fresh.version))
-        assert stored.created and not stored.directory_changed
-        # A replay is a replay whatever the directory does: it stores nothing new.
-        await other.put_recipient(tenant.id, "0007:1", {"email": "b@buyer.example"})
-        replay = await ledger.accept(acceptance(tenant.id, "k1", directory_version=fresh.version))
-        assert replay.invoice_id == stored.invoice_id and not replay.created
-    finally:
-        await other.aclose()
+    tenant, _ = await ledger.create_tenant("t")
+    stale = await ledger.directory_lookup(tenant.id, ["0007:1"])
+    await other_ledger.put_recipient(tenant.id, "0007:1", {"email": "a@buyer.example"})
+    # This process still has the lookup from before the change.
+    assert await ledger.directory_lookup(tenant.id, ["0007:1"]) is stale
+    refused, replayed_batch = await ledger.accept_many(
+        [
+            acceptance(tenant.id, "k1", directory_version=stale.version),
+            acceptance(tenant.id, "k1", directory_version=stale.version),
+        ]
+    )
+    assert refused.directory_changed and replayed_batch.directory_changed
+    assert (await ledger.reconciliation(tenant.id))["accepted"] == 0
+    fresh = await ledger.directory_lookup(tenant.id, ["0007:1"])
+    assert fresh.entry["email"] == "a@buyer.example" and fresh.version == 1
+    stored = await ledger.accept(acceptance(tenant.id, "k1", directory_version=fresh.version))
+    assert stored.created and not stored.directory_changed
+    # A replay is a replay whatever the directory does: it stores nothing new.
+    await other_ledger.put_recipient(tenant.id, "0007:1", {"email": "b@buyer.example"})
+    replay = await ledger.accept(acceptance(tenant.id, "k1", directory_version=fresh.version))
+    assert replay.invoice_id == stored.invoice_id and not replay.created
 
 
-async def test_submit_routes_again_when_another_process_changed_the_directory(ledger):
+async def test_submit_routes_again_when_another_process_changed_the_directory(ledger, other_ledger):
     """One process has a cached lookup (no entry for the buyer: the default plan); another
     gives the buyer an entry with its own plan; the next invoice follows the entry."""
-    other = await _other_process(ledger)
-    try:
-        tenant, _ = await ledger.create_tenant("t")
-        send = _submitter(ledger, tenant, {"spool": "spool", "archive": "spool"}, ("spool",))
-        assert (await send("INV-1")).plan == ("spool",)
-        await other.put_recipient(tenant.id, _BUYER_KEY, {"plan": ["archive"]})
-        assert (await send("INV-2")).plan == ("archive",)
-        await other.delete_recipient(tenant.id, _BUYER_KEY)
-        assert (await send("INV-3")).plan == ("spool",)
-        stored, _ = await ledger.list_invoices(tenant.id, sort="number")
-        assert [(i["number"], i["plan"]) for i in stored] == [
-            ("INV-1", ["spool"]),
-            ("INV-2", ["archive"]),
-            ("INV-3", ["spool"]),
-        ]
-    finally:
-        await other.aclose()
+    tenant, _ = await ledger.create_tenant("t")
+    send = _submitter(ledger, tenant, {"spool": "spool", "archive": "spool"}, ("spool",))
+    assert (await send("INV-1")).plan == ("spool",)
+    await other_ledger.put_recipient(tenant.id, _BUYER_KEY, {"plan": ["archive"]})
+    assert (await send("INV-2")).plan == ("archive",)
+    await other_ledger.delete_recipient(tenant.id, _BUYER_KEY)
+    assert (await send("INV-3")).plan == ("spool",)
+    stored, _ = await ledger.list_invoices(tenant.id, sort="number")
+    assert [(i["number"], i["plan"]) for i in stored] == [
+        ("INV-1", ["spool"]),
+        ("INV-2", ["archive"]),
+        ("INV-3", ["spool"]),
+    ]
 
 
 async def test_a_database_from_before_directory_versions_gets_them(ledger):
@@ -143,39 +132,33 @@ async def test_a_database_from_before_directory_versions_gets_them(ledger):
     assert await _version(ledger, tenant.id) == 1
 
 
-async def test_requests_putting_the_same_new_entry_at_once_all_succeed(ledger):
+async def test_requests_putting_the_same_new_entry_at_once_all_succeed(ledger, other_ledger):
     """Another process's ledger too: the entry is written in one statement, an upsert."""
-    other = await _other_process(ledger)
-    try:
-        tenant, _ = await ledger.create_tenant("t")
-        puts = [
-            side.put_recipient(tenant.id, "0007:1", {"email": f"{n}@buyer.example", "plan": [n]})
-            for n in range(6)
-            for side in (ledger, other)
-        ]
-        written = await asyncio.gather(*puts)
-    finally:
-        await other.aclose()
+    tenant, _ = await ledger.create_tenant("t")
+    puts = [
+        side.put_recipient(tenant.id, "0007:1", {"email": f"{n}@buyer.example", "plan": [n]})
+        for n in range(6)
+        for side in (ledger, other_ledger)
+    ]
+    written = await asyncio.gather(*puts)
     assert len({entry["id"] for entry in written}) == 1
     (entry,) = await ledger.list_recipients(tenant.id)
     assert entry["email"].endswith("@buyer.example") and len(entry["plan"]) == 1
     assert await _version(ledger, tenant.id) == 12
 
 
-async def test_a_refusal_made_from_a_cached_lookup_is_checked_against_the_directory(ledger):
+async def test_a_refusal_made_from_a_cached_lookup_is_checked_against_the_directory(
+    ledger, other_ledger
+):
     """No channel for the buyer in this process's cached lookup; another process has given the
     buyer an entry that routes: the invoice is accepted, not refused."""
-    other = await _other_process(ledger)
-    try:
-        tenant, _ = await ledger.create_tenant("t")
-        send = _submitter(ledger, tenant, {"archive": "spool"}, ("nowhere",))
-        with pytest.raises(Problem) as refused:
-            await send("INV-1")
-        assert refused.value.status == 422
-        await other.put_recipient(tenant.id, _BUYER_KEY, {"plan": ["archive"]})
-        assert (await send("INV-2")).plan == ("archive",)
-        await other.delete_recipient(tenant.id, _BUYER_KEY)
-        with pytest.raises(Problem):
-            await send("INV-3")
-    finally:
-        await other.aclose()
+    tenant, _ = await ledger.create_tenant("t")
+    send = _submitter(ledger, tenant, {"archive": "spool"}, ("nowhere",))
+    with pytest.raises(Problem) as refused:
+        await send("INV-1")
+    assert refused.value.status == 422
+    await other_ledger.put_recipient(tenant.id, _BUYER_KEY, {"plan": ["archive"]})
+    assert (await send("INV-2")).plan == ("archive",)
+    await other_ledger.delete_recipient(tenant.id, _BUYER_KEY)
+    with pytest.raises(Problem):
+        await send("INV-3")
