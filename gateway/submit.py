@@ -92,6 +92,7 @@ async def submit(
                 completed,
                 body,
                 content_type,
+                buyer_keys,
                 lookup.entry,
                 directory_version=None if last else lookup.version,
                 idempotency_key=idempotency_key,
@@ -132,6 +133,7 @@ async def _route_and_accept(
     invoice: Invoice,
     body: bytes,
     content_type: str | None,
+    buyer_keys: Sequence[str],
     entry: Mapping[str, Any] | None,
     *,
     directory_version: int | None,
@@ -141,8 +143,9 @@ async def _route_and_accept(
     plan_override: Sequence[str] | None,
     executor: Executor | None,
 ) -> Submitted:
-    """Plan, rules, documents and the acceptance, for ``invoice`` routed by ``entry``. Every
-    Problem it raises comes before anything is stored."""
+    """Plan, rules, documents and the acceptance, for ``invoice`` routed by ``entry`` (the
+    directory's, under the first of ``buyer_keys`` that has one). Every Problem it raises
+    comes before anything is stored."""
     try:
         route = routing.plan(
             invoice, entry, configured=configured, default=default_plan, override=plan_override
@@ -185,7 +188,7 @@ async def _route_and_accept(
                 "customer": customer_of(invoice),
                 "customer_type": (entry or {}).get("customer_type") or "company",
             },
-            buyer_key=(routing.lookup_keys(invoice) or [None])[0],
+            buyer_key=buyer_keys[0] if buyer_keys else None,
             currency=invoice.currency,
             payable=format(invoice.totals.payable, "f")
             if invoice.totals and invoice.totals.payable is not None

@@ -30,7 +30,7 @@ from sqlalchemy import Table
 from sqlalchemy.engine import Connection
 
 from . import schema as t
-from .column_arrays import ARRAY_TYPES, ColumnArrays, encode_array
+from .column_arrays import ColumnArrays
 from .direct import raw_cursor
 
 Row = Mapping[str, Any]
@@ -56,9 +56,8 @@ def insert_new(conn: Connection, rows: NewRows, stamp: datetime) -> set[str]:
     statement = _statement(_shape(rows))
     params: list[Any] = []
     for arrays, table_rows in zip(statement.tables, _in_order(rows), strict=True):
-        params += arrays.arrays(table_rows)
-        if arrays.table is t.invoices:
-            params.append(encode_array(ARRAY_TYPES["BIGINT"], rows.directory_versions))
+        also = (rows.directory_versions,) if arrays.also else ()
+        params += arrays.arrays(table_rows, also)
     params.append(stamp)
     cursor = raw_cursor(conn).execute(statement.sql, params, prepare=True)
     return {row[0] for row in cursor.fetchall()}
@@ -92,18 +91,18 @@ def _statement(shape: tuple[tuple[str, ...], ...]) -> _Statement:
     row builders keep fixed: a few statements in all)."""
     tables = (t.invoices, t.blobs, t.documents, t.deliveries, t.receivables, t.events)
     arrays = tuple(
-        ColumnArrays(table, names or _any_columns(table))
+        ColumnArrays(table, names or _any_columns(table), _GUARD if table is t.invoices else ())
         for table, names in zip(tables, shape, strict=True)
     )
     invoices, blobs, documents, deliveries, receivables, events = arrays
     first = [1]
     for table in arrays:
-        first.append(first[-1] + len(table.names) + (len(_GUARD) if table is invoices else 0))
+        first.append(first[-1] + table.parameters)
     stamp = first[-1]
     new_invoice = "{alias}.invoice_id IN (SELECT id FROM new_invoices)"
     sql = f"""
 WITH new_invoices AS (
-  {invoices.insert(first[0], "i", _GUARD_HOLDS, also=_GUARD)}
+  {invoices.insert(first[0], "i", _GUARD_HOLDS)}
   ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
   RETURNING id
 ), new_documents AS (

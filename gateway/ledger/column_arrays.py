@@ -89,7 +89,7 @@ def send_binary_arrays() -> None:
     def as_is(self, obj: EncodedArray) -> bytes:
         return obj
 
-    for array_type in {id(a): a for a in ARRAY_TYPES.values()}.values():
+    for array_type in set(ARRAY_TYPES.values()):  # text is under two names
         wrapper = array_type.wrapper
         dumper = type(
             f"{wrapper.__name__}Dumper",
@@ -120,19 +120,27 @@ def encode_array(array_type: _ArrayType, values: Sequence[Any]) -> EncodedArray:
 
 @dataclass(frozen=True, slots=True)
 class ColumnArrays:
-    """``names`` of ``table``: the SQL that reads them back from arrays, and the arrays."""
+    """``names`` of ``table``: the SQL that reads them back from arrays, and the arrays.
+    ``also``: more arrays beside the columns (name, SQL type), read as ``alias.name`` by the
+    statement but not inserted; their values are given to ``arrays`` apart from the rows."""
 
     table: Table
     names: tuple[str, ...]
+    also: tuple[tuple[str, str], ...] = ()
 
-    def source(self, first: int, alias: str, also: Sequence[tuple[str, str]] = ()) -> str:
+    @property
+    def parameters(self) -> int:
+        """How many parameters ``source`` takes: one array per column, then the ``also``."""
+        return len(self.names) + len(self.also)
+
+    def source(self, first: int, alias: str) -> str:
         """``unnest($first::T[], …) WITH ORDINALITY AS alias(name…, ord)``: the rows in the
-        order given, numbered by ``ord``. The parameters are ``$first`` to ``$(first+len-1)``;
-        ``also``: more arrays (name, SQL type) beside the columns, parameters after theirs."""
+        order given, numbered by ``ord``. The parameters are ``$first`` to
+        ``$(first + parameters - 1)``."""
         declared = [column.declared for column in _columns(self.table, self.names)]
-        declared += [f"{sql_type}[]" for _, sql_type in also]
+        declared += [f"{sql_type}[]" for _, sql_type in self.also]
         arrays = ", ".join(f"${first + n}::{array}" for n, array in enumerate(declared))
-        names = ", ".join((*self.names, *(name for name, _ in also)))
+        names = ", ".join((*self.names, *(name for name, _ in self.also)))
         return f"unnest({arrays}) WITH ORDINALITY AS {alias}({names}, ord)"
 
     def select(self, alias: str) -> str:
@@ -141,19 +149,20 @@ class ColumnArrays:
             f"{alias}.{column.name}{column.cast}" for column in _columns(self.table, self.names)
         )
 
-    def insert(
-        self, first: int, alias: str, where: str = "", also: Sequence[tuple[str, str]] = ()
-    ) -> str:
+    def insert(self, first: int, alias: str, where: str = "") -> str:
         """``INSERT INTO table (names) SELECT … FROM source [WHERE …] ORDER BY ord``."""
         condition = f" WHERE {where}" if where else ""
         return (
             f"INSERT INTO {self.table.name} ({', '.join(self.names)})"
-            f" SELECT {self.select(alias)} FROM {self.source(first, alias, also)}{condition}"
+            f" SELECT {self.select(alias)} FROM {self.source(first, alias)}{condition}"
             f" ORDER BY {alias}.ord"
         )
 
-    def arrays(self, rows: Sequence[Mapping[str, Any]]) -> list[EncodedArray]:
-        """One array per column, in ``names`` order, of ``rows``' processed values."""
+    def arrays(
+        self, rows: Sequence[Mapping[str, Any]], also: Sequence[Sequence[Any]] = ()
+    ) -> list[EncodedArray]:
+        """One array per column, in ``names`` order, of ``rows``' processed values; then one
+        per ``also`` array, of its values in ``also``."""
         out = []
         for column in _columns(self.table, self.names):
             name, process = column.name, column.process
@@ -162,6 +171,8 @@ class ColumnArrays:
             else:
                 values = [None if (v := row[name]) is None else process(v) for row in rows]
             out.append(encode_array(column.array_type, values))
+        for (_, sql_type), values in zip(self.also, also, strict=True):
+            out.append(encode_array(ARRAY_TYPES[sql_type], values))
         return out
 
 
