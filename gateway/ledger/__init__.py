@@ -28,7 +28,7 @@ from . import schema as t
 from .acceptance import MAX_BATCH, Acceptance, AcceptanceLedger, AcceptResult, RenderedDocument
 from .checkpoints import Checkpointer
 from .column_arrays import send_binary_arrays
-from .deliveries import Claim, DeliveryLedger, EvidenceItem
+from .deliveries import Claim, DeliveryInFlight, DeliveryLedger, EvidenceItem
 from .directory import DirectoryLedger
 from .directory_cache import DirectoryCache, DirectoryLookup
 from .group_commit import GroupCommit
@@ -54,6 +54,7 @@ __all__ = [
     "AcceptResult",
     "Acceptance",
     "Claim",
+    "DeliveryInFlight",
     "DirectoryLookup",
     "EvidenceItem",
     "Ledger",

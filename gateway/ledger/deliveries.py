@@ -24,6 +24,25 @@ from .outcomes import Claim, EvidenceItem, Outcome
 from .states import DeliveryStatus, EventType, InvoiceStatus
 
 
+class DeliveryInFlight(Exception):
+    """A redirect asked for while a worker is sending the invoice on its current channel."""
+
+    def __init__(self, lease_until: datetime) -> None:
+        super().__init__(f"a delivery attempt is under way until {lease_until.isoformat()}")
+        self.lease_until = lease_until
+
+
+def _being_sent(delivery: Any, when: datetime) -> bool:
+    """A worker holds the delivery's lease: its attempt is under way (an expired lease is a
+    worker that died, and the delivery is free again)."""
+    return (
+        delivery is not None
+        and delivery.status == DeliveryStatus.PENDING
+        and delivery.lease_until is not None
+        and delivery.lease_until > when
+    )
+
+
 class DeliveryLedger:
     """Mixed into ``Ledger`` (which provides ``write``, ``read`` and the outcome group committer):
     claims and outcomes."""
@@ -230,7 +249,9 @@ class DeliveryLedger:
         channel: str | None = None,
         actor: str = "api",
     ) -> bool:
-        """Start delivery again (a failed invoice), on its last channel or on ``channel``."""
+        """Start delivery again (a failed invoice), on its last channel or on ``channel``.
+
+        A redirect (``channel``) while an attempt is under way raises DeliveryInFlight."""
         async with self.transaction() as conn:
             # Locked: two requests at once (a double click) must not both find no open delivery
             # and each add one; the second waits and finds the first's.
@@ -244,17 +265,24 @@ class DeliveryLedger:
             if inv is None:
                 return False
             d = t.deliveries
+            # Locked too: a worker claiming it now either has its lease committed before this
+            # reads it, or finds the row locked and skips it.
             open_delivery = (
                 await conn.execute(
-                    select(d.c.id).where(
+                    select(d.c.id, d.c.status, d.c.lease_until)
+                    .where(
                         d.c.invoice_id == invoice_id,
                         d.c.reminder_id.is_(None),
                         d.c.status.in_(
                             [DeliveryStatus.PENDING, DeliveryStatus.AWAITING_CONFIRMATION]
                         ),
                     )
+                    .with_for_update()
                 )
             ).first()
+            if channel is not None and _being_sent(open_delivery, when):
+                # Its attempt may reach the recipient; redirecting now could deliver twice.
+                raise DeliveryInFlight(open_delivery.lease_until)
             if open_delivery is not None and channel is None:
                 await conn.execute(
                     update(d)

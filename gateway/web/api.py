@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from ..intake import Problem
-from ..ledger import now
+from ..ledger import DeliveryInFlight, now
 from ..ledger.states import WEBHOOK_EVENTS
 from ..submit import submit
 from .context import CTX, TENANT, AppContext
@@ -246,9 +246,17 @@ async def redirect(request: web.Request) -> web.Response:
             f"channel must be one of {sorted(_ctx(request).channel_types)}",
             kind="/problems/unknown-channel",
         )
-    await _ctx(request).ledger.retry(
-        request[TENANT].id, request.match_info["id"], now(), channel=channel
-    )
+    try:
+        await _ctx(request).ledger.retry(
+            request[TENANT].id, request.match_info["id"], now(), channel=channel
+        )
+    except DeliveryInFlight as exc:
+        raise Problem(
+            409,
+            "Delivery under way",
+            f"{exc}; redirect once it has ended, or the invoice could be delivered twice",
+            kind="/problems/delivery-in-flight",
+        ) from None
     return _json(invoice_view(await _invoice_or_404(request)), 202)
 
 

@@ -61,7 +61,15 @@ DESCRIPTIONS: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("POST", "/v1/invoices/{id}/retry"): {"summary": "Deliver again on the current channel"},
     ("POST", "/v1/invoices/{id}/redirect"): {
-        "summary": 'Deliver through another channel: {"channel": "email"}'
+        "summary": 'Deliver through another channel: {"channel": "email"}; 409 while an attempt is under way',
+        "responses": {
+            "202": {"description": "the new channel's delivery is queued"},
+            "400": _PROBLEM,
+            "401": _PROBLEM,
+            "404": _PROBLEM,
+            "409": _PROBLEM,
+            "422": _PROBLEM,
+        },
     },
     ("GET", "/v1/recipients"): {"summary": "The tenant's recipient directory"},
     ("PUT", "/v1/recipients/{key}"): {

@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ..ledger import now
+from ..ledger import DeliveryInFlight, now
 from ..ledger.states import InvoiceStatus
 from .context import CTX
 from .svg import bar_chart
@@ -318,9 +318,14 @@ async def ui_redirect(request: web.Request) -> web.Response:
     if channel not in request.app[CTX].channel_types:
         raise web.HTTPBadRequest(text="choose a configured channel")
     invoice_id = request.match_info["id"]
-    await request.app[CTX].ledger.retry(
-        _tenant(request), invoice_id, now(), channel=channel, actor=request[SESSION]["username"]
-    )
+    try:
+        await request.app[CTX].ledger.retry(
+            _tenant(request), invoice_id, now(), channel=channel, actor=request[SESSION]["username"]
+        )
+    except DeliveryInFlight as exc:
+        raise web.HTTPConflict(
+            text=f"Not redirected: {exc}. Try again once it has ended, so that the invoice is not delivered twice."
+        ) from None
     raise web.HTTPSeeOther(f"/ui/invoices/{invoice_id}")
 
 

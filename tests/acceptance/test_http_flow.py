@@ -10,6 +10,7 @@ import pytest
 
 from formats.jsoncodec import dumps
 from formats.peppol.ubl_write import write
+from gateway.web.context import CTX
 from tests.acceptance.conftest import auth, wait_for
 from tests.svefaktura_samples import invoice
 
@@ -211,3 +212,43 @@ async def test_the_list_filters_by_amount_and_recipient_and_sorts(gateway):
     assert await listing(sort="number", cursor=first["next_cursor"]) == ["A-3"]
     bad = await gateway.get("/v1/invoices", params={"sort": "colour"}, headers=auth(gateway.key))
     assert bad.status == 400 and "sort" in (await bad.json())["detail"]
+
+
+async def test_a_failed_invoice_is_redirected_but_not_while_an_attempt_is_under_way(gateway):
+    memory = gateway.app[CTX].channels["mem"]
+    memory.then("permanent")
+    headers = auth(gateway.key, **{"Content-Type": "application/json"})
+    r = await gateway.post("/v1/invoices?plan=mem", data=dumps(invoice()), headers=headers)
+    invoice_id = (await r.json())["id"]
+    assert (await wait_for(gateway, invoice_id, "failed"))["status"] == "failed"
+
+    # The retry goes out on the memory channel again, slowly: meanwhile a redirect is refused.
+    memory.delay = 1.0
+    r = await gateway.post(f"/v1/invoices/{invoice_id}/retry", headers=auth(gateway.key))
+    assert r.status == 202
+    refused = None
+    for _ in range(100):
+        view = await (await gateway.get(f"/v1/invoices/{invoice_id}", headers=headers)).json()
+        if any(d["status"] == "pending" and d["attempts"] for d in view["deliveries"]):
+            refused = await gateway.post(
+                f"/v1/invoices/{invoice_id}/redirect", json={"channel": "spool"}, headers=headers
+            )
+            break
+        await asyncio.sleep(0.02)
+    assert refused is not None and refused.status == 409, refused and await refused.text()
+    assert (await refused.json())["type"] == "/problems/delivery-in-flight"
+    assert (await wait_for(gateway, invoice_id, "delivered"))["current_channel"] == "mem"
+
+    # Redirected after the fact (the buyer wants it on paper too): it goes out on the spool.
+    memory.delay = 0.0
+    r = await gateway.post(
+        f"/v1/invoices/{invoice_id}/redirect", json={"channel": "nowhere"}, headers=headers
+    )
+    assert r.status == 422
+    r = await gateway.post(
+        f"/v1/invoices/{invoice_id}/redirect", json={"channel": "spool"}, headers=headers
+    )
+    assert r.status == 202
+    delivered = await wait_for(gateway, invoice_id, "delivered")
+    assert delivered["current_channel"] == "spool"
+    assert len(memory.sent) == 2

@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
+from gateway.ledger import DeliveryInFlight
 from gateway.ledger import schema as t
 from gateway.ledger.ids import now
 from tests.ledger_samples import acceptance
@@ -56,3 +58,21 @@ async def test_two_failure_signals_for_one_delivery_at_once_act_once(ledger, oth
     assert sorted(signalled) == [False, True]
     events = [e["type"] for e in await ledger.events(tenant.id, invoice_id)]
     assert events.count("invoice.failed") == 2  # the first channel's, then this one's
+
+
+async def test_a_redirect_waits_for_the_attempt_under_way(ledger):
+    """While a worker holds the lease its attempt may reach the recipient: a redirect then
+    could deliver the invoice twice, so it is refused until the attempt has ended."""
+    tenant, _ = await ledger.create_tenant("t")
+    (accepted,) = await ledger.accept_many([acceptance(tenant.id, "k1")])
+    await ledger.claim_due("w", now() + timedelta(seconds=1), limit=1, lease=60)
+    with pytest.raises(DeliveryInFlight):
+        await ledger.retry(tenant.id, accepted.invoice_id, now(), channel="print")
+    assert await _deliveries(ledger, accepted.invoice_id, "pending") == 1
+    # A retry on the same channel changes nothing the worker is doing: it is let through.
+    assert await ledger.retry(tenant.id, accepted.invoice_id, now())
+    # Once the lease has run out (the worker died), the redirect goes ahead.
+    later = now() + timedelta(seconds=61)
+    assert await ledger.retry(tenant.id, accepted.invoice_id, later, channel="print")
+    assert await _deliveries(ledger, accepted.invoice_id, "failed") == 1
+    assert await _deliveries(ledger, accepted.invoice_id, "pending") == 1
