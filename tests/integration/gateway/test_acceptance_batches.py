@@ -77,19 +77,15 @@ async def test_concurrent_accepts_are_committed_together(ledger):
     assert counts["accepted"] == 60 and counts["balanced"]
 
 
-async def test_two_processes_racing_on_the_same_keys_store_each_invoice_once(ledger):
+async def test_two_processes_racing_on_the_same_keys_store_each_invoice_once(ledger, other_ledger):
     """Two ledgers on one database, as two server processes have: each key is accepted once and
     replayed by the other, whichever commits first (on PostgreSQL the loser's statement skips
     the key the other committed, and reads that invoice)."""
-    other = await type(ledger).open(str(ledger.engine.url.render_as_string(hide_password=False)))
-    try:
-        tenant, _ = await ledger.create_tenant("t")
-        keys = [f"race{n}" for n in range(80)]
-        results = await asyncio.gather(
-            *(side.accept(_acceptance(tenant.id, k)) for k in keys for side in (ledger, other))
-        )
-    finally:
-        await other.aclose()
+    tenant, _ = await ledger.create_tenant("t")
+    keys = [f"race{n}" for n in range(80)]
+    results = await asyncio.gather(
+        *(side.accept(_acceptance(tenant.id, k)) for k in keys for side in (ledger, other_ledger))
+    )
     assert sum(r.created for r in results) == len(keys)
     assert not any(r.conflict for r in results)
     for first, second in zip(results[::2], results[1::2], strict=True):
