@@ -112,25 +112,25 @@ def check(source: ReadResult | Invoice, rulesets: Iterable[str] | None = None) -
 
     result = source if isinstance(source, ReadResult) else None
     invoice = result.invoice if result else source
-    rules, xml_rules = _selected(None if rulesets is None else frozenset(rulesets))
+    groups, xml_rules = _selected(None if rulesets is None else frozenset(rulesets))
     findings: list[Finding] = []
     applies: dict[Callable[[Invoice], bool], bool] = {}
-    for rule in rules:
-        context = rule.context
+    for context, group in groups:
         if context is not None:
             if context not in applies:
                 applies[context] = _in_context(context, invoice)
             if not applies[context]:
                 continue
-        # Inline rather than a helper per rule: the loop runs some 200 rules per invoice.
-        mark = len(findings)
-        try:
-            for pointer in rule.test(invoice):
-                location = result.locate(pointer) if result else None
-                findings.append(Finding(rule.id, rule.flag, rule.message, pointer, location))
-        except Exception:
-            del findings[mark:]
-            findings.append(_not_evaluated(rule))
+        # Inline rather than a helper per rule: the loop runs some 350 rules per invoice.
+        for rule in group:
+            mark = len(findings)
+            try:
+                for pointer in rule.test(invoice):
+                    location = result.locate(pointer) if result else None
+                    findings.append(Finding(rule.id, rule.flag, rule.message, pointer, location))
+            except Exception:
+                del findings[mark:]
+                findings.append(_not_evaluated(rule))
     if result is not None and result.root is not None and result.syntax == "ubl":
         for xml_rule in xml_rules:
             mark = len(findings)
@@ -145,15 +145,23 @@ def check(source: ReadResult | Invoice, rulesets: Iterable[str] | None = None) -
     return findings
 
 
+#: Consecutive rules that share a context (a module's, or a group's within it).
+RuleGroup = tuple["Callable[[Invoice], bool] | None", tuple[Rule, ...]]
+
+
 @functools.cache
-def _selected(rulesets: frozenset[str] | None) -> tuple[tuple[Rule, ...], tuple[XmlRule, ...]]:
+def _selected(rulesets: frozenset[str] | None) -> tuple[tuple[RuleGroup, ...], tuple[XmlRule, ...]]:
+    """The rules of ``rulesets`` in registration order, in runs of one context each: the check
+    asks a context once per run, not once per rule, and the findings keep their order."""
     rules, xml_rules = registry()
-    if rulesets is None:
-        return tuple(rules), tuple(xml_rules)
-    return (
-        tuple(r for r in rules if r.ruleset in rulesets),
-        tuple(r for r in xml_rules if r.ruleset in rulesets),
-    )
+    chosen = [r for r in rules if rulesets is None or r.ruleset in rulesets]
+    groups: list[RuleGroup] = []
+    for rule in chosen:
+        if groups and groups[-1][0] is rule.context:
+            groups[-1] = (rule.context, (*groups[-1][1], rule))
+        else:
+            groups.append((rule.context, (rule,)))
+    return tuple(groups), tuple(r for r in xml_rules if rulesets is None or r.ruleset in rulesets)
 
 
 def _in_context(context: Callable[[Invoice], bool], invoice: Invoice) -> bool:

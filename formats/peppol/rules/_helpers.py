@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from decimal import ROUND_FLOOR, Decimal
+from typing import Generic, TypeVar
 
 from . import Flag, Rule, XmlRule
 
 FATAL, WARNING = Flag.FATAL, Flag.WARNING
 TWO = Decimal("0.01")
 Context = Callable[..., bool]
+T = TypeVar("T")
 
 
 class Registry:
@@ -49,6 +52,25 @@ class Registry:
             return fn
 
         return register
+
+
+class PerInvoice(Generic[T]):
+    """A fact derived from the invoice that several rules use, computed once per invoice: the
+    value for the last invoice asked about (per thread) is kept with that invoice. The model is
+    frozen, so the invoice object stands for its content; holding it keeps its identity from
+    being reused by another invoice."""
+
+    def __init__(self, compute: Callable[..., T]) -> None:
+        self._compute = compute
+        self._last = threading.local()
+
+    def __call__(self, invoice: object) -> T:
+        last = self._last
+        if getattr(last, "invoice", None) is invoice:
+            return last.value
+        value = self._compute(invoice)
+        last.invoice, last.value = invoice, value
+        return value
 
 
 def blank(value: object) -> bool:

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from formats.model import Invoice
 
-from ._helpers import Registry, round2
+from ._helpers import PerInvoice, Registry, round2
 
 RULESET = "en16931"
 reg = Registry()
@@ -49,10 +49,25 @@ def _cat(value: str | None) -> str:
     return (value or "").strip()
 
 
-def _used(inv: Invoice, code: str) -> bool:
-    return any(ln.item and _cat(ln.item.vat_category) == code for ln in inv.lines) or any(
-        _cat(ac.vat_category) == code for ac in inv.allowances_charges
+def _categories_used(inv: Invoice) -> frozenset[str]:
+    """The VAT category codes on the lines and the document level allowances and charges."""
+    return frozenset(
+        [_cat(ln.item.vat_category) for ln in inv.lines if ln.item]
+        + [_cat(ac.vat_category) for ac in inv.allowances_charges]
     )
+
+
+def _categories_anywhere(inv: Invoice) -> frozenset[str]:
+    """… and on the VAT breakdown rows."""
+    return _used_categories(inv) | {_cat(r.category) for r in inv.vat_breakdown}
+
+
+_used_categories = PerInvoice(_categories_used)
+_all_categories = PerInvoice(_categories_anywhere)
+
+
+def _used(inv: Invoice, code: str) -> bool:
+    return code in _used_categories(inv)
 
 
 def _present(code: str) -> Callable[[Invoice], bool]:
@@ -60,7 +75,7 @@ def _present(code: str) -> Callable[[Invoice], bool]:
     breakdown row. Every BR-<category> rule looks only at those."""
 
     def present(inv: Invoice) -> bool:
-        return _used(inv, code) or any(_cat(r.category) == code for r in inv.vat_breakdown)
+        return code in _all_categories(inv)
 
     return present
 

@@ -12,7 +12,7 @@ from formats.codes import codes
 from formats.model import Invoice
 
 from . import _checks
-from ._helpers import Registry
+from ._helpers import PerInvoice, Registry
 
 RULESET = "peppol"
 reg = Registry()
@@ -427,7 +427,11 @@ def r051(root: etree._Element) -> Found:
             etree.QName(el).localname == "TaxAmount"
             and parent is not None
             and etree.QName(parent).localname == "TaxTotal"
-            and not any(etree.QName(c).localname == "TaxSubtotal" for c in parent)
+            # (elements only: a comment among the children has no name)
+            and not any(
+                etree.QName(c).localname == "TaxSubtotal"
+                for c in parent.iterchildren(etree.Element)
+            )
         ):
             continue
         yield tree.getpath(el)
@@ -489,6 +493,18 @@ def r044(root: etree._Element) -> Found:
 # --- identifier checks (PEPPOL-COMMON) --------------------------------------------------------------------
 
 
+def _scheme_and_value(inv: Invoice) -> tuple[tuple[str, str, str], ...]:
+    """Every identifier of ``_identifiers`` as (pointer, scheme, value), both stripped; read once
+    per invoice for the six PEPPOL-COMMON rules."""
+    return tuple(
+        (pointer, (ident.scheme or "").strip(), (ident.value or "").strip())
+        for pointer, ident in _identifiers(inv)
+    )
+
+
+_schemes_and_values = PerInvoice(_scheme_and_value)
+
+
 def _identifiers(inv: Invoice):
     """Every EndpointID, PartyIdentification and legal CompanyID with its scheme."""
     for role in ("seller", "buyer"):
@@ -513,8 +529,8 @@ def _common(rule_id: str, message: str, scheme: str, valid, flag=None) -> None:
 
     @reg.rule(rule_id, message, **kwargs)
     def test(inv: Invoice) -> Found:
-        for pointer, ident in _identifiers(inv):
-            if (ident.scheme or "").strip() == scheme and not valid((ident.value or "").strip()):
+        for pointer, its_scheme, value in _schemes_and_values(inv):
+            if its_scheme == scheme and not valid(value):
                 yield f"{pointer}/value"
 
 
