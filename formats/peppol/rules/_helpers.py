@@ -91,5 +91,19 @@ def round2(value: Decimal) -> Decimal:
     return (value * 100 + Decimal("0.5")).to_integral_value(rounding=ROUND_FLOOR) / 100
 
 
+def _expected_tax_amounts(invoice) -> tuple[Decimal | None, ...]:
+    """Per VAT breakdown row, its taxable amount × rate / 100 as the rules round it (BR-CO-17 and
+    BR-<category>-09 both compare the row's tax amount with it); None where either is absent."""
+    return tuple(
+        None
+        if row.taxable_amount is None or row.rate is None
+        else round2(abs(row.taxable_amount) * row.rate / 100)
+        for row in invoice.vat_breakdown
+    )
+
+
+expected_tax_amounts = PerInvoice(_expected_tax_amounts)
+
+
 def enumerate_lines(invoice) -> Iterator[tuple[int, object]]:
     return enumerate(invoice.lines)

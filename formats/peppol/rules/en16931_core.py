@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from formats.model import Invoice
 
-from ._helpers import WARNING, Registry, blank, round2
+from ._helpers import WARNING, Registry, blank, expected_tax_amounts, round2
 
 RULESET = "en16931"
 reg = Registry()
@@ -631,7 +631,9 @@ def brco16(inv: Invoice) -> Found:
     "VAT category tax amount (BT-117) = VAT category taxable amount (BT-116) x (VAT category rate (BT-119) / 100), rounded to two decimals.",
 )
 def brco17(inv: Invoice) -> Found:
-    for i, r in enumerate(inv.vat_breakdown):
+    for i, (r, expected) in enumerate(
+        zip(inv.vat_breakdown, expected_tax_amounts(inv), strict=True)
+    ):
         if r.tax_amount is None or r.taxable_amount is None:
             continue
         rate = r.rate
@@ -641,7 +643,6 @@ def brco17(inv: Invoice) -> Found:
             if round(r.tax_amount) != 0:
                 yield f"/vat_breakdown/{i}/tax_amount"
             continue
-        expected = round2(abs(r.taxable_amount) * rate / 100)
         if not (abs(r.tax_amount) - 1 < expected < abs(r.tax_amount) + 1):
             yield f"/vat_breakdown/{i}/tax_amount"
 

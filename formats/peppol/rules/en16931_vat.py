@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from formats.model import Invoice
 
-from ._helpers import PerInvoice, Registry, round2
+from ._helpers import PerInvoice, Registry, expected_tax_amounts, round2
 
 RULESET = "en16931"
 reg = Registry()
@@ -81,6 +81,30 @@ def _present(code: str) -> Callable[[Invoice], bool]:
 
 
 _PRESENT = {c.code: _present(c.code) for c in CATEGORIES}
+
+
+def _sum_taxable_bases(inv: Invoice) -> tuple[dict[str, Decimal], dict[tuple, Decimal]]:
+    """The line net amounts plus charges minus allowances, per VAT category and per category and
+    rate, in document order (as BR-<category>-08 adds them)."""
+    by_category: dict[str, Decimal] = {}
+    by_category_and_rate: dict[tuple, Decimal] = {}
+
+    def add(category: str | None, rate: Decimal | None, amount: Decimal) -> None:
+        code = _cat(category)
+        by_category[code] = by_category.get(code, ZERO) + amount
+        if rate is not None:
+            by_category_and_rate[code, rate] = by_category_and_rate.get((code, rate), ZERO) + amount
+
+    for ln in inv.lines:
+        if ln.item and ln.net_amount is not None:
+            add(ln.item.vat_category, ln.item.vat_rate, ln.net_amount)
+    for ac in inv.allowances_charges:
+        if ac.amount is not None:
+            add(ac.vat_category, ac.vat_rate, ac.amount if ac.is_charge else -ac.amount)
+    return by_category, by_category_and_rate
+
+
+_taxable_bases = PerInvoice(_sum_taxable_bases)
 
 
 def _rows(inv: Invoice, code: str):
@@ -198,33 +222,15 @@ def _define(c: Category) -> None:
         f'In a VAT breakdown (BG-23) where the VAT category code (BT-118) is "{c.name}" the VAT category taxable amount (BT-116) shall equal the sum of Invoice line net amounts (BT-131) minus the sum of Document level allowance amounts (BT-92) plus the sum of Document level charge amounts (BT-99) where the VAT category codes are "{c.name}".',
     )
     def r08(inv: Invoice) -> Iterator[str]:
+        by_category, by_category_and_rate = _taxable_bases(inv)
         for i, row in _rows(inv, c.code):
             if row.taxable_amount is None:
                 continue
-
-            def match(category, rate, row=row):
-                return _cat(category) == c.code and (
-                    not c.per_rate
-                    or (rate is not None and row.rate is not None and rate == row.rate)
-                )
-
-            base = sum(
-                (
-                    ln.net_amount
-                    for ln in inv.lines
-                    if ln.item
-                    and ln.net_amount is not None
-                    and match(ln.item.vat_category, ln.item.vat_rate)
-                ),
-                ZERO,
-            )
-            for ac in inv.allowances_charges:
-                if ac.amount is not None and match(ac.vat_category, ac.vat_rate):
-                    base += ac.amount if ac.is_charge else -ac.amount
             if c.per_rate:
+                base = by_category_and_rate.get((c.code, row.rate), ZERO)
                 if not (row.taxable_amount - 1 < round2(base) < row.taxable_amount + 1):
                     yield f"/vat_breakdown/{i}/taxable_amount"
-            elif row.taxable_amount != base:
+            elif row.taxable_amount != by_category.get(c.code, ZERO):
                 yield f"/vat_breakdown/{i}/taxable_amount"
 
     @reg.rule(
@@ -232,13 +238,14 @@ def _define(c: Category) -> None:
         f'The VAT category tax amount (BT-117) in a VAT breakdown (BG-23) where the VAT category code (BT-118) is "{c.name}" shall {"equal the taxable amount multiplied by the rate" if c.per_rate else "be 0 (zero)"}.',
     )
     def r09(inv: Invoice) -> Iterator[str]:
+        expected_amounts = expected_tax_amounts(inv)
         for i, row in _rows(inv, c.code):
             if row.tax_amount is None:
                 continue
             if c.per_rate:
-                if row.taxable_amount is None or row.rate is None:
+                expected = expected_amounts[i]
+                if expected is None:
                     continue
-                expected = round2(abs(row.taxable_amount) * row.rate / 100)
                 if not (abs(row.tax_amount) - 1 < expected < abs(row.tax_amount) + 1):
                     yield f"/vat_breakdown/{i}/tax_amount"
             elif row.tax_amount != 0:
