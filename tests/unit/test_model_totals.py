@@ -41,3 +41,26 @@ def test_given_totals_are_kept_for_the_validator_to_check() -> None:
 
     invoice = Invoice(lines=(_line("1", "1", "10", "S", "25"),), totals=Totals(payable=D("999")))
     assert complete(invoice).totals.payable == D("999")
+
+
+def test_an_invoice_completed_before_is_returned_as_it_is() -> None:
+    """Intake completes an invoice, then changes its payment reference or specification id,
+    then writes it, and the writer completes it again: that costs nothing, and an invoice with
+    other amounts is still completed."""
+    from dataclasses import replace
+
+    source = Invoice(
+        number="1",
+        currency="SEK",
+        lines=(_line("1", "3", "10", "S", "25"),),
+    )
+    completed = complete(source)
+    assert completed is not source and completed.totals.payable == D("37.50")
+    renamed = replace(completed, customization_id="urn:other")
+    assert complete(renamed) is renamed
+    more = replace(completed, lines=(_line("1", "4", "10", "S", "25"),), totals=None)
+    more = replace(more, vat_breakdown=())
+    assert complete(more).totals.payable == D("50.00")
+    # … and a caller's wrong total is kept for the rules to judge, whatever came before
+    wrong = replace(completed, totals=replace(completed.totals, payable=D("1")))
+    assert complete(wrong).totals.payable == D("1")
