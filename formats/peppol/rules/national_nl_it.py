@@ -13,7 +13,6 @@ from ._helpers import Registry
 from .national_nordic import supplier_country
 
 RULESET = "peppol"
-reg = Registry()
 Found = Iterator[str]
 _NL_PAYMENT_MEANS = {"30", "48", "49", "57", "58", "59"}
 
@@ -28,6 +27,11 @@ def _seller_nl(inv: Invoice) -> bool:
 
 def _both_nl(inv: Invoice) -> bool:
     return _seller_nl(inv) and bool(inv.buyer) and _address_in(inv.buyer.address, "NL")
+
+
+#: Every NL rule is for a seller in the Netherlands, every IT rule for an Italian supplier.
+netherlands = Registry(context=_seller_nl)
+italy = Registry(context=lambda inv: supplier_country(inv) == "IT")
 
 
 def _blank(value: str | None) -> bool:
@@ -48,7 +52,7 @@ def _kvk_or_oin(identifier, pointer: str) -> Found:
         yield pointer
 
 
-@reg.rule(
+@netherlands.rule(
     "NL-R-001",
     "For suppliers in the Netherlands, if the document is a creditnote, the document MUST contain an invoice reference (cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID)",
 )
@@ -61,7 +65,7 @@ def nl001(inv: Invoice) -> Found:
         yield "/preceding_invoices"
 
 
-@reg.rule(
+@netherlands.rule(
     "NL-R-002",
     "For suppliers in the Netherlands the supplier's address (cac:AccountingSupplierParty/cac:Party/cac:PostalAddress) MUST contain street name (cbc:StreetName), city (cbc:CityName) and post code (cbc:PostalZone)",
 )
@@ -70,7 +74,7 @@ def nl002(inv: Invoice) -> Found:
         yield from _incomplete(inv.seller.address, "/seller/address")
 
 
-@reg.rule(
+@netherlands.rule(
     "NL-R-003",
     "For suppliers in the Netherlands, the legal entity identifier MUST be either a KVK or OIN number (schemeID 0106 or 0190)",
 )
@@ -79,7 +83,7 @@ def nl003(inv: Invoice) -> Found:
         yield from _kvk_or_oin(inv.seller.legal_registration_id, "/seller/legal_registration_id")
 
 
-@reg.rule(
+@netherlands.rule(
     "NL-R-004",
     "For suppliers in the Netherlands, if the customer is in the Netherlands, the customer address (cac:AccountingCustomerParty/cac:Party/cac:PostalAddress) MUST contain the street name (cbc:StreetName), the city (cbc:CityName) and post code (cbc:PostalZone)",
 )
@@ -88,7 +92,7 @@ def nl004(inv: Invoice) -> Found:
         yield from _incomplete(inv.buyer.address, "/buyer/address")
 
 
-@reg.rule(
+@netherlands.rule(
     "NL-R-005",
     "For suppliers in the Netherlands, if the customer is in the Netherlands, the customer's legal entity identifier MUST be either a KVK or OIN number (schemeID 0106 or 0190)",
 )
@@ -97,7 +101,7 @@ def nl005(inv: Invoice) -> Found:
         yield from _kvk_or_oin(inv.buyer.legal_registration_id, "/buyer/legal_registration_id")
 
 
-@reg.rule(
+@netherlands.rule(
     "NL-R-006",
     "For suppliers in the Netherlands, if the fiscal representative is in the Netherlands, the representative's address (cac:TaxRepresentativeParty/cac:PostalAddress) MUST contain street name (cbc:StreetName), city (cbc:CityName) and post code (cbc:PostalZone)",
 )
@@ -107,7 +111,7 @@ def nl006(inv: Invoice) -> Found:
         yield from _incomplete(representative.address, "/tax_representative/address")
 
 
-@reg.rule(
+@netherlands.rule(
     "NL-R-007",
     "For suppliers in the Netherlands, the supplier MUST provide a means of payment (cac:PaymentMeans) if the payment is from customer to supplier",
 )
@@ -119,7 +123,7 @@ def nl007(inv: Invoice) -> Found:
         yield "/payment_means"
 
 
-@reg.rule(
+@netherlands.rule(
     "NL-R-008",
     "For suppliers in the Netherlands, if the customer is in the Netherlands, the payment means code (cac:PaymentMeans/cbc:PaymentMeansCode) MUST be one of 30, 48, 49, 57, 58 or 59",
 )
@@ -132,7 +136,7 @@ def nl008(inv: Invoice) -> Found:
         )
 
 
-@reg.rule(
+@netherlands.rule(
     "NL-R-009",
     "For suppliers in the Netherlands, if an order line reference (cac:OrderLineReference/cbc:LineID) is used, there must be an order reference on the document level (cac:OrderReference/cbc:ID)",
 )
@@ -145,7 +149,7 @@ def nl009(inv: Invoice) -> Found:
         )
 
 
-@reg.rule(
+@italy.rule(
     "IT-R-001",
     "BT-32 (Seller tax registration identifier) - For Italian suppliers BT-32 minimum length 11 and maximum length shall be 16. Per i fornitori italiani il BT-32 deve avere una lunghezza tra 11 e 16 caratteri",
 )
@@ -168,7 +172,7 @@ def _it_address(rule: str, message: str, field: str) -> None:
         ):
             yield f"/seller/address/{field}"
 
-    reg.rule(rule, message)(test)
+    italy.rule(rule, message)(test)
 
 
 _it_address(
@@ -187,4 +191,4 @@ _it_address(
     "post_code",
 )
 
-RULES = reg.rules
+RULES = netherlands.rules + italy.rules

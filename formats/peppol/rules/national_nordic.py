@@ -12,7 +12,6 @@ from . import _checks
 from ._helpers import WARNING, Registry
 
 RULESET = "peppol"
-reg = Registry()
 Found = Iterator[str]
 
 
@@ -39,6 +38,19 @@ def supplier_country(inv: Invoice) -> str:
     return country_of((inv.seller, inv.tax_representative), inv.seller)
 
 
+def _swedish_seller(inv: Invoice) -> bool:
+    return address_country(inv.seller) == "SE"
+
+
+def _norwegian_supplier(inv: Invoice) -> bool:
+    return supplier_country(inv) == "NO"
+
+
+#: Every SE rule is for a seller with a Swedish address, every NO rule for a Norwegian supplier.
+sweden = Registry(context=_swedish_seller)
+norway = Registry(context=_norwegian_supplier)
+
+
 def _swedish_vat_seller(inv: Invoice) -> bool:
     return address_country(inv.seller) == "SE" and bool(
         inv.seller.vat_id and inv.seller.vat_id[:2] == "SE"
@@ -50,13 +62,15 @@ def _number(text: str) -> bool:
     return bool(re.fullmatch(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)\s*", text))
 
 
-@reg.rule("SE-R-001", "For Swedish suppliers, Swedish VAT-numbers must consist of 14 characters.")
+@sweden.rule(
+    "SE-R-001", "For Swedish suppliers, Swedish VAT-numbers must consist of 14 characters."
+)
 def se001(inv: Invoice) -> Found:
     if _swedish_vat_seller(inv) and len(inv.seller.vat_id.strip()) != 14:
         yield "/seller/vat_id"
 
 
-@reg.rule(
+@sweden.rule(
     "SE-R-002",
     "For Swedish suppliers, the Swedish VAT-numbers must have the trailing 12 characters in numeric form",
 )
@@ -71,21 +85,21 @@ def _se_legal(inv: Invoice) -> str | None:
     return None
 
 
-@reg.rule("SE-R-003", "Swedish organisation numbers should be numeric.")
+@sweden.rule("SE-R-003", "Swedish organisation numbers should be numeric.")
 def se003(inv: Invoice) -> Found:
     value = _se_legal(inv)
     if value is not None and not _number(value):
         yield "/seller/legal_registration_id/value"
 
 
-@reg.rule("SE-R-004", "Swedish organisation numbers consist of 10 characters.")
+@sweden.rule("SE-R-004", "Swedish organisation numbers consist of 10 characters.")
 def se004(inv: Invoice) -> Found:
     value = _se_legal(inv)
     if value is not None and len(value.strip()) != 10:
         yield "/seller/legal_registration_id/value"
 
 
-@reg.rule(
+@sweden.rule(
     "SE-R-013",
     "The last digit of a Swedish organization number must be valid according to the Luhn algorithm.",
 )
@@ -99,7 +113,7 @@ def se013(inv: Invoice) -> Found:
         yield "/seller/legal_registration_id/value"
 
 
-@reg.rule(
+@sweden.rule(
     "SE-R-005",
     "For Swedish suppliers, when using Seller tax registration identifier, 'Godkänd för F-skatt' must be stated",
 )
@@ -112,7 +126,7 @@ def se005(inv: Invoice) -> Found:
         yield "/seller/tax_registration_id"
 
 
-@reg.rule("SE-R-006", "For Swedish suppliers, only standard VAT rate of 6, 12 or 25 are used")
+@sweden.rule("SE-R-006", "For Swedish suppliers, only standard VAT rate of 6, 12 or 25 are used")
 def se006(inv: Invoice) -> Found:
     if not _swedish_vat_seller(inv):
         return
@@ -147,14 +161,14 @@ def _giro(inv: Invoice, marker: str):
             yield f"/payment_means/{i}/account/id", account.id.strip()
 
 
-@reg.rule(
+@sweden.rule(
     "SE-R-007", "For Swedish suppliers using Plusgiro, the Account ID must be numeric", WARNING
 )
 def se007(inv: Invoice) -> Found:
     yield from (p for p, v in _giro(inv, "SE:PLUSGIRO") if not _number(v))
 
 
-@reg.rule(
+@sweden.rule(
     "SE-R-010",
     "For Swedish suppliers using Plusgiro, the Account ID must have 2-8 characters",
     WARNING,
@@ -163,14 +177,14 @@ def se010(inv: Invoice) -> Found:
     yield from (p for p, v in _giro(inv, "SE:PLUSGIRO") if not 2 <= len(v) <= 8)
 
 
-@reg.rule(
+@sweden.rule(
     "SE-R-008", "For Swedish suppliers using Bankgiro, the Account ID must be numeric", WARNING
 )
 def se008(inv: Invoice) -> Found:
     yield from (p for p, v in _giro(inv, "SE:BANKGIRO") if not _number(v))
 
 
-@reg.rule(
+@sweden.rule(
     "SE-R-009",
     "For Swedish suppliers using Bankgiro, the Account ID must have 7-8 characters",
     WARNING,
@@ -179,7 +193,7 @@ def se009(inv: Invoice) -> Found:
     yield from (p for p, v in _giro(inv, "SE:BANKGIRO") if len(v) not in (7, 8))
 
 
-@reg.rule(
+@sweden.rule(
     "SE-R-011",
     "For Swedish suppliers using Swedish Bankgiro or Plusgiro, the proper way to indicate this is to use Code 30 for PaymentMeans and FinancialInstitutionBranch ID with code SE:BANKGIRO or SE:PLUSGIRO",
     WARNING,
@@ -193,7 +207,7 @@ def se011(inv: Invoice) -> Found:
         )
 
 
-@reg.rule(
+@sweden.rule(
     "SE-R-012",
     'For domestic transactions between Swedish trading partners, credit transfer should be indicated by PaymentMeansCode="30"',
     WARNING,
@@ -207,7 +221,7 @@ def se012(inv: Invoice) -> Found:
         )
 
 
-@reg.rule(
+@norway.rule(
     "NO-R-001",
     "For Norwegian suppliers, a VAT number MUST be the country code prefix NO followed by a valid Norwegian organization number (nine numbers) followed by the letters MVA.",
 )
@@ -221,7 +235,7 @@ def no001(inv: Invoice) -> Found:
         yield "/seller/vat_id"
 
 
-@reg.rule(
+@norway.rule(
     "NO-R-002",
     'For Norwegian suppliers, most invoice issuers are required to append "Foretaksregisteret" to their invoice.',
     WARNING,
@@ -235,4 +249,4 @@ def no002(inv: Invoice) -> Found:
         yield "/seller/tax_registration_id"
 
 
-RULES = reg.rules
+RULES = sweden.rules + norway.rules
