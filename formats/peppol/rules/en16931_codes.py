@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from decimal import Decimal
 
 from lxml import etree
 
 from formats.codes import codes
 from formats.model import Invoice
 
-from ._helpers import Registry, decimals
+from ._helpers import Registry
 
 RULESET = "en16931"
 reg = Registry()
@@ -293,79 +294,97 @@ def brcl03(root: etree._Element) -> Found:
 # --- decimals (BR-DEC): at most two fraction digits on document amounts -------------------------------------
 
 
-def _dec_rule(rule_id: str, what: str, values) -> None:
+def _dec_rule(rule_id: str, what: str, values, pointers) -> None:
+    """``values(inv)``: the amounts the rule looks at; ``pointers(inv)``: where each one is, built
+    only when one has too many decimals (most documents have none such)."""
+
     @reg.rule(rule_id, f"The allowed maximum number of decimals for the {what} is 2.")
     def test(inv: Invoice) -> Found:
-        for pointer, value in values(inv):
-            if decimals(value) > 2:
-                yield pointer
+        failing = [k for k, value in enumerate(values(inv)) if _over_two_decimals(value)]
+        if failing:
+            where = pointers(inv)
+            yield from (where[k] for k in failing)
+
+
+def _over_two_decimals(value: Decimal | None) -> bool:
+    if value is None:
+        return False
+    exponent = value.as_tuple().exponent
+    return isinstance(exponent, int) and exponent < -2
 
 
 def _acs(charge: bool, field: str):
-    return lambda inv: (
-        (f"/allowances_charges/{i}/{field}", getattr(ac, field))
-        for i, ac in enumerate(inv.allowances_charges)
-        if ac.is_charge == charge
+    return (
+        lambda inv: [getattr(ac, field) for ac in inv.allowances_charges if ac.is_charge == charge],
+        lambda inv: [
+            f"/allowances_charges/{i}/{field}"
+            for i, ac in enumerate(inv.allowances_charges)
+            if ac.is_charge == charge
+        ],
     )
 
 
 def _line_acs(charge: bool, field: str):
-    return lambda inv: (
-        (f"/lines/{i}/allowances_charges/{j}/{field}", getattr(ac, field))
-        for i, ln in enumerate(inv.lines)
-        for j, ac in enumerate(ln.allowances_charges)
-        if ac.is_charge == charge
+    return (
+        lambda inv: [
+            getattr(ac, field)
+            for ln in inv.lines
+            for ac in ln.allowances_charges
+            if ac.is_charge == charge
+        ],
+        lambda inv: [
+            f"/lines/{i}/allowances_charges/{j}/{field}"
+            for i, ln in enumerate(inv.lines)
+            for j, ac in enumerate(ln.allowances_charges)
+            if ac.is_charge == charge
+        ],
     )
 
 
 def _total(field: str):
-    return lambda inv: [(f"/totals/{field}", getattr(inv.totals, field) if inv.totals else None)]
+    return (
+        lambda inv: [getattr(inv.totals, field) if inv.totals else None],
+        lambda inv: [f"/totals/{field}"],
+    )
 
 
-_dec_rule("BR-DEC-01", "Document level allowance amount (BT-92)", _acs(False, "amount"))
-_dec_rule("BR-DEC-02", "Document level allowance base amount (BT-93)", _acs(False, "base_amount"))
-_dec_rule("BR-DEC-05", "Document level charge amount (BT-99)", _acs(True, "amount"))
-_dec_rule("BR-DEC-06", "Document level charge base amount (BT-100)", _acs(True, "base_amount"))
-_dec_rule("BR-DEC-09", "Sum of Invoice line net amount (BT-106)", _total("line_net_total"))
-_dec_rule("BR-DEC-10", "Sum of allowances on document level (BT-107)", _total("allowance_total"))
-_dec_rule("BR-DEC-11", "Sum of charges on document level (BT-108)", _total("charge_total"))
-_dec_rule("BR-DEC-12", "Invoice total amount without VAT (BT-109)", _total("tax_exclusive"))
-_dec_rule("BR-DEC-13", "Invoice total VAT amount (BT-110)", _total("vat_total"))
-_dec_rule("BR-DEC-14", "Invoice total amount with VAT (BT-112)", _total("tax_inclusive"))
+def _each(collection: str, field: str):
+    """A field of every VAT breakdown row or every line."""
+    return (
+        lambda inv: [getattr(item, field) for item in getattr(inv, collection)],
+        lambda inv: [f"/{collection}/{i}/{field}" for i in range(len(getattr(inv, collection)))],
+    )
+
+
+_dec_rule("BR-DEC-01", "Document level allowance amount (BT-92)", *_acs(False, "amount"))
+_dec_rule("BR-DEC-02", "Document level allowance base amount (BT-93)", *_acs(False, "base_amount"))
+_dec_rule("BR-DEC-05", "Document level charge amount (BT-99)", *_acs(True, "amount"))
+_dec_rule("BR-DEC-06", "Document level charge base amount (BT-100)", *_acs(True, "base_amount"))
+_dec_rule("BR-DEC-09", "Sum of Invoice line net amount (BT-106)", *_total("line_net_total"))
+_dec_rule("BR-DEC-10", "Sum of allowances on document level (BT-107)", *_total("allowance_total"))
+_dec_rule("BR-DEC-11", "Sum of charges on document level (BT-108)", *_total("charge_total"))
+_dec_rule("BR-DEC-12", "Invoice total amount without VAT (BT-109)", *_total("tax_exclusive"))
+_dec_rule("BR-DEC-13", "Invoice total VAT amount (BT-110)", *_total("vat_total"))
+_dec_rule("BR-DEC-14", "Invoice total amount with VAT (BT-112)", *_total("tax_inclusive"))
 _dec_rule(
     "BR-DEC-15",
     "Invoice total VAT amount in accounting currency (BT-111)",
-    _total("vat_total_tax_currency"),
+    *_total("vat_total_tax_currency"),
 )
-_dec_rule("BR-DEC-16", "Paid amount (BT-113)", _total("prepaid"))
-_dec_rule("BR-DEC-17", "Rounding amount (BT-114)", _total("rounding"))
-_dec_rule("BR-DEC-18", "Amount due for payment (BT-115)", _total("payable"))
+_dec_rule("BR-DEC-16", "Paid amount (BT-113)", *_total("prepaid"))
+_dec_rule("BR-DEC-17", "Rounding amount (BT-114)", *_total("rounding"))
+_dec_rule("BR-DEC-18", "Amount due for payment (BT-115)", *_total("payable"))
 _dec_rule(
-    "BR-DEC-19",
-    "VAT category taxable amount (BT-116)",
-    lambda inv: (
-        (f"/vat_breakdown/{i}/taxable_amount", r.taxable_amount)
-        for i, r in enumerate(inv.vat_breakdown)
-    ),
+    "BR-DEC-19", "VAT category taxable amount (BT-116)", *_each("vat_breakdown", "taxable_amount")
 )
+_dec_rule("BR-DEC-20", "VAT category tax amount (BT-117)", *_each("vat_breakdown", "tax_amount"))
+_dec_rule("BR-DEC-23", "Invoice line net amount (BT-131)", *_each("lines", "net_amount"))
+_dec_rule("BR-DEC-24", "Invoice line allowance amount (BT-136)", *_line_acs(False, "amount"))
 _dec_rule(
-    "BR-DEC-20",
-    "VAT category tax amount (BT-117)",
-    lambda inv: (
-        (f"/vat_breakdown/{i}/tax_amount", r.tax_amount) for i, r in enumerate(inv.vat_breakdown)
-    ),
+    "BR-DEC-25", "Invoice line allowance base amount (BT-137)", *_line_acs(False, "base_amount")
 )
-_dec_rule(
-    "BR-DEC-23",
-    "Invoice line net amount (BT-131)",
-    lambda inv: ((f"/lines/{i}/net_amount", ln.net_amount) for i, ln in enumerate(inv.lines)),
-)
-_dec_rule("BR-DEC-24", "Invoice line allowance amount (BT-136)", _line_acs(False, "amount"))
-_dec_rule(
-    "BR-DEC-25", "Invoice line allowance base amount (BT-137)", _line_acs(False, "base_amount")
-)
-_dec_rule("BR-DEC-27", "Invoice line charge amount (BT-141)", _line_acs(True, "amount"))
-_dec_rule("BR-DEC-28", "Invoice line charge base amount (BT-142)", _line_acs(True, "base_amount"))
+_dec_rule("BR-DEC-27", "Invoice line charge amount (BT-141)", *_line_acs(True, "amount"))
+_dec_rule("BR-DEC-28", "Invoice line charge base amount (BT-142)", *_line_acs(True, "base_amount"))
 
 RULES = reg.rules
 XML_RULES = reg.xml_rules
