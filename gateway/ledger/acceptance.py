@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection
 from . import schema as t
 from .acceptance_postgres import NewRows, insert_new
 from .direct import Direct, Pending, numbered, numbered_binds
+from .directory import DIRECTORY_VERSION
 from .ids import new_id, now
 from .rows import (
     Subscriptions,
@@ -71,7 +72,7 @@ class Acceptance:
     #: the open item to track (reference, customer, customer_type); None: not followed to payment
     receivable: Mapping[str, Any] | None = None
     #: the version of the tenant's recipient directory the plan was made from (see
-    #: ``directory_cache``; checked on PostgreSQL, where lookups are cached); None: stored
+    #: ``directory_cache``; checked in the transaction that stores it); None: stored
     #: whatever the directory holds now
     directory_version: int | None = None
 
@@ -113,7 +114,7 @@ class AcceptanceLedger:
         if self.dialect == "postgresql":
             return await self._accept_in_one_statement(batch)
         try:
-            return await self.write(_accept_in, batch)
+            results = await self.write(_accept_in, batch)
         except self.integrity_errors:
             # Another process committed one of these idempotency keys after we looked. One
             # transaction each, so only that invoice turns into a replay.
@@ -123,6 +124,10 @@ class AcceptanceLedger:
             if replay is None:
                 raise
             return [_replayed(replay, batch[0])]
+        for a, result in zip(batch, results, strict=True):
+            if result.directory_changed and a.directory_version is not None:
+                self.directory_changed(a.tenant_id, a.directory_version + 1)
+        return results
 
     async def _accept_in_one_statement(self, batch: Sequence[Acceptance]) -> list[AcceptResult]:
         """PostgreSQL (see ``acceptance_postgres``): the batch's new keys are inserted first,
@@ -168,12 +173,18 @@ def _accept_in(conn: Connection, batch: Sequence[Acceptance]) -> list[AcceptResu
     asked = _ask_prior(conn, batch)
     subscriptions = Subscriptions(conn, {a.tenant_id for a in batch})
     known = _read_prior(asked)
+    versions = _directory_versions(
+        conn, {a.tenant_id for a in batch if a.directory_version is not None}
+    )
     results: list[AcceptResult] = []
     fresh: list[tuple[str, Acceptance]] = []
     for a in batch:
         prior = known.get(_key(a))
         if prior is not None:
             results.append(_replayed(prior, a))
+            continue
+        if a.directory_version is not None and versions.get(a.tenant_id) != a.directory_version:
+            results.append(DIRECTORY_CHANGED)  # routed from a directory that has changed since
             continue
         invoice_id = new_id()
         known[_key(a)] = _Prior(invoice_id, a.body_hash, InvoiceStatus.ACCEPTED)
@@ -182,6 +193,17 @@ def _accept_in(conn: Connection, batch: Sequence[Acceptance]) -> list[AcceptResu
     if fresh:
         _insert(conn, fresh, subscriptions)
     return results
+
+
+def _directory_versions(conn: Connection, tenant_ids: set[str]) -> dict[str, int]:
+    """The tenants' directory versions now, in the writing transaction (SQLite's single writer:
+    no change can come between this read and the insert)."""
+    versions = {}
+    for tenant_id in tenant_ids:
+        rows = DIRECTORY_VERSION.rows(conn, {"tenant_id": tenant_id})
+        if rows:
+            versions[tenant_id] = rows[0]["directory_version"]
+    return versions
 
 
 _INSERT_INVOICE = Direct.insert(t.invoices)

@@ -1,6 +1,6 @@
 """The recipient directory: each tenant's entries under buyer keys (endpoint id, legal id, VAT
 id), which route its invoices. Every change raises the tenant's directory version in the same
-transaction, which keeps lookups cached on PostgreSQL honest (see ``directory_cache``)."""
+transaction, which keeps the lookups each process caches honest (see ``directory_cache``)."""
 
 from __future__ import annotations
 
@@ -91,15 +91,13 @@ class DirectoryLedger:
         ``fresh``."""
         if not keys:
             return DirectoryLookup(None, None)
-        if self._sqlite_sync is not None:
-            # A read on the event loop, tens of microseconds; one writer, this lookup is never
-            # stale by more than the transaction being written.
-            entry = await self.read(_recipient, tenant_id, keys)  # type: ignore[attr-defined]
-            return DirectoryLookup(entry, None)
         wanted = (tenant_id, tuple(keys))
         lookup = None if fresh else self._directory.get(*wanted)
         if lookup is None:
-            lookup = await self._recipient_lookups.submit(wanted)
+            if self._sqlite_sync is not None:  # a read on the event loop: nothing to coalesce
+                lookup = await self.read(_recipient, tenant_id, keys)  # type: ignore[attr-defined]
+            else:
+                lookup = await self._recipient_lookups.submit(wanted)
             self._directory.put(*wanted, lookup)
         return lookup
 
@@ -129,11 +127,20 @@ async def _next_version(conn: AsyncConnection, tenant_id: str) -> int:
     return int(result.scalar_one())
 
 
-def _recipient(conn: Connection, tenant_id: str, keys: Sequence[str]) -> dict[str, Any] | None:
-    """The directory entry for the first of ``keys`` that has one."""
+def _recipient(conn: Connection, tenant_id: str, keys: Sequence[str]) -> DirectoryLookup:
+    """SQLite: the directory entry for the first of ``keys`` that has one, and the version,
+    read in one transaction."""
+    version = DIRECTORY_VERSION.rows(conn, {"tenant_id": tenant_id})
     params = {"tenant_id": tenant_id, **numbered("key", keys)}
     rows = _recipients_by_key(len(keys)).rows(conn, params)
-    return _first_entry({(tenant_id, row["key"]): row for row in rows}, tenant_id, keys)
+    entry = _first_entry({(tenant_id, row["key"]): row for row in rows}, tenant_id, keys)
+    return DirectoryLookup(entry, version[0]["directory_version"] if version else None)
+
+
+#: A tenant's directory version.
+DIRECTORY_VERSION = Direct(
+    select(t.tenants.c.directory_version).where(t.tenants.c.id == bindparam("tenant_id"))
+)
 
 
 def _first_entry(

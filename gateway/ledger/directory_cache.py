@@ -1,14 +1,15 @@
 """Directory lookups this process has made, kept while their tenant's directory is unchanged.
 
 Every invoice is routed by its buyer's entry in the tenant's recipient directory, or by the
-absence of one. On PostgreSQL that lookup was a round trip per request, about a third of a
-millisecond of this process's CPU, for a directory that changes seldom. Each tenant's directory
+absence of one. That lookup was a read per request (on PostgreSQL a round trip, about a third
+of a millisecond of this process's CPU), for a directory that changes seldom. Each tenant's directory
 carries a version, raised in the same transaction as any change to its entries; a lookup read
 at one version stays good while the tenant is known to be at that version.
 
 A process learns that another one changed a directory when an acceptance comes back refused:
 the acceptance names the version it was routed with, and its statement stores the invoice only
-if the tenant is still at that version (see ``acceptance_postgres``). The invoice is then routed
+if the tenant is still at that version (``acceptance_postgres``; on SQLite ``acceptance``, in its
+writing transaction). The invoice is then routed
 again from a fresh lookup, so no invoice is stored with a route from a directory that changed
 before it was committed.
 """

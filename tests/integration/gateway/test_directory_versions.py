@@ -1,5 +1,5 @@
 """The recipient directory's version: raised by every change, checked when an invoice routed
-from a cached lookup is stored (PostgreSQL), so a change made by another process reroutes it."""
+from a cached lookup is stored, so a change made by another process reroutes it."""
 
 from __future__ import annotations
 
@@ -61,8 +61,6 @@ async def test_every_change_to_a_directory_raises_its_version(ledger):
 
 
 async def test_a_lookup_is_read_once_while_the_directory_is_unchanged(ledger):
-    if ledger.dialect != "postgresql":
-        pytest.skip("SQLite reads the directory on the event loop for every invoice")
     tenant, _ = await ledger.create_tenant("t")
     await ledger.put_recipient(tenant.id, "0007:1", {"email": "a@buyer.example"})
     first = await ledger.directory_lookup(tenant.id, ["0007:1", "se1"])
@@ -78,8 +76,6 @@ async def test_a_lookup_is_read_once_while_the_directory_is_unchanged(ledger):
 async def test_an_invoice_routed_before_another_process_changed_the_directory_is_refused(
     ledger, other_ledger
 ):
-    if ledger.dialect != "postgresql":
-        pytest.skip("the version is checked where lookups are cached: PostgreSQL")
     tenant, _ = await ledger.create_tenant("t")
     stale = await ledger.directory_lookup(tenant.id, ["0007:1"])
     await other_ledger.put_recipient(tenant.id, "0007:1", {"email": "a@buyer.example"})
